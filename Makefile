@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+FLASK := $(VENV)/bin/flask --app portal
+PORT ?= 5000
+DEMO_PASSWORD ?= portal demo password
+DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+JS := portal/static/govuk/govuk-frontend.min.js
+
+.PHONY: run test install assets demo-data clean bench
+
+run: install assets
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --only-if-empty --password "$(DEMO_PASSWORD)" --totp-secret "$(DEMO_TOTP_SECRET)"
+	@echo
+	@echo "Demo sign-ins (password: $(DEMO_PASSWORD); TOTP secret: $(DEMO_TOTP_SECRET)):"
+	@$(VENV)/bin/python -m portal.demo_data
+	@echo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install assets
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+assets: portal/static/portal.css $(JS)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+portal/static/portal.css: assets/portal.scss node_modules/.installed
+	npm run --silent build
+
+$(JS): node_modules/.installed
+	mkdir -p $(dir $@)
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
+
+demo-data: install
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --password "$(DEMO_PASSWORD)" --totp-secret "$(DEMO_TOTP_SECRET)"
+
+bench: install
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules portal/static instance/*.sqlite3

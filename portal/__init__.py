@@ -1,0 +1,100 @@
+"""The provider portal for Individual Support Plans."""
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from portal.config import PROJECT_ROOT, check_production_config, load_config
+from portal.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"), instance_relative_config=False)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    check_production_config(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_templates(app)
+    register_security(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    db.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None
+    # Sessions are checked against the database (portal.security.sessions); IP/UA binding only logs
+    # out people on mobile networks.
+    login_manager.session_protection = None
+
+    from portal.security.sessions import load_user_for_token
+
+    login_manager.user_loader(load_user_for_token)
+
+
+def _tune_sqlite(engine):
+    """SQLite enforces foreign keys only when asked, per connection; waiting beats 'database is locked'."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def register_templates(app):
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from portal import template_helpers
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(PROJECT_ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    template_helpers.register(app)
+
+
+def register_security(app):
+    from portal import headers
+
+    headers.register(app)
+
+
+def register_blueprints(app):
+    from portal.views import admin, auth, caseload, customers, health, home, referrals, staff
+
+    for module in (auth, home, admin, staff, referrals, caseload, customers, health):
+        app.register_blueprint(module.bp)
+
+
+def register_error_handlers(app):
+    from portal import errors
+
+    errors.register(app)
+
+
+def register_commands(app):
+    from portal import cli
+
+    cli.register(app)

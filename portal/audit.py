@@ -1,0 +1,96 @@
+"""The one writer of audit events (R-AUD-1, R-DATA-7).
+
+Events are appended in the caller's transaction, so a change and its audit event are saved
+together or not at all. Each event's hash covers the previous event's hash: editing or removing a
+row breaks the chain at that row, which `verify_chain` reports.
+"""
+import hashlib
+import json
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.models.base import utcnow
+
+GENESIS_HASH = "0" * 64
+
+
+def _actor():
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        return current_user
+    return None
+
+
+def _canonical(event):
+    return json.dumps(
+        {
+            "occurred_at": event.occurred_at.isoformat(),
+            "action": event.action,
+            "actor_id": event.actor_id,
+            "actor_email": event.actor_email,
+            "actor_role": event.actor_role,
+            "actor_organisation_id": event.actor_organisation_id,
+            "customer_id": event.customer_id,
+            "subject_type": event.subject_type,
+            "subject_id": event.subject_id,
+            "detail": event.detail,
+            "ip_address": event.ip_address,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def _hash(previous_hash, event):
+    return hashlib.sha256((previous_hash + _canonical(event)).encode("utf-8")).hexdigest()
+
+
+def record(action, *, customer_id=None, subject_type=None, subject_id=None, detail=None, actor=None):
+    actor = actor or _actor()
+    if db.engine.dialect.name == "postgresql":
+        # One writer at a time extends the chain; the lock ends with the transaction.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    previous = db.session.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1))
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        action=action,
+        actor_id=actor.id if actor else None,
+        actor_email=actor.email if actor else None,
+        actor_role=actor.role.value if actor else None,
+        actor_organisation_id=actor.organisation_id if actor else None,
+        customer_id=customer_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        detail=json.dumps(detail or {}, sort_keys=True, default=str),
+        ip_address=request.remote_addr if has_request_context() else None,
+        previous_hash=previous or GENESIS_HASH,
+    )
+    event.event_hash = _hash(event.previous_hash, event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def record_and_commit(action, **kwargs):
+    event = record(action, **kwargs)
+    db.session.commit()
+    return event
+
+
+def verify_chain():
+    """The id of the first event whose hash does not hold, or None if the chain is intact."""
+    previous = GENESIS_HASH
+    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+        if event.previous_hash != previous or event.event_hash != _hash(previous, event):
+            return event.id
+        previous = event.event_hash
+    return None
+
+
+def events_for_customer(customer_id, limit=200):
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.customer_id == customer_id).order_by(AuditEvent.id.desc()).limit(limit)
+    ).all()

@@ -1,0 +1,60 @@
+"""Error pages. No traceback ever reaches a user; database trouble gives a plain 503 page."""
+import logging
+import secrets
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+log = logging.getLogger("portal.errors")
+
+TITLES = {
+    400: "Sorry, there is a problem with your request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "Sorry, that action is not possible here",
+    413: "The file or form is too large",
+    429: "Too many requests",
+}
+
+
+def _rollback():
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone too; the page must still render
+        log.warning("rollback failed while handling an error", exc_info=True)
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("views/errors/csrf.html", title="Your form could not be sent"), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        code = error.code or 500
+        if code >= 500:
+            return database_or_server_error(error)
+        title = TITLES.get(code, error.name)
+        return render_template("views/errors/http.html", title=title, code=code), code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        _rollback()
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error.__class__.__name__)
+        response = app.make_response((render_template("views/errors/503.html"), 503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.errorhandler(Exception)
+    def database_or_server_error(error):
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return database_unavailable(error)
+        _rollback()
+        incident = secrets.token_hex(4).upper()
+        log.exception("unhandled error, incident %s, on %s %s", incident, request.method, request.path)
+        return render_template("views/errors/500.html", incident=incident), 500

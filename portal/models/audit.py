@@ -1,0 +1,30 @@
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    """Append-only (database triggers refuse UPDATE and DELETE) and hash-chained (R-AUD-1).
+
+    Written only by portal.audit.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_customer_occurred", "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    actor_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column()
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    event_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,77 @@
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+
+
+class Customer(db.Model):
+    """The person on a programme. Holds nothing DWP-held: that lives in DwpRecord."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    dwp_record = relationship("DwpRecord", uselist=False, back_populates="customer", lazy="raise")
+    referrals = relationship("Referral", back_populates="customer", order_by="Referral.referred_at")
+
+
+class DwpRecord(db.Model):
+    """DWP-held personal data (DOMAIN §3).
+
+    R-DATA-1: only portal.data_access reads these columns; everything else gets its projection.
+    """
+
+    __tablename__ = "dwp_record"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+    nino: Mapped[str] = mapped_column(String(9))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    # Lower-case "first last" for caseload search; derived from the name.
+    search_name: Mapped[str] = mapped_column(String(201), index=True)
+    date_of_birth = mapped_column(Date)
+    address: Mapped[str | None] = mapped_column(String(400))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    benefit_type: Mapped[str | None] = mapped_column(String(32))
+    wca_group: Mapped[str | None] = mapped_column(String(32))
+    wca_decision_date = mapped_column(Date)
+    claim_date = mapped_column(Date)
+    health_summary: Mapped[str | None] = mapped_column(Text)
+    medical_details: Mapped[str | None] = mapped_column(Text)
+    sanction_history: Mapped[str | None] = mapped_column(Text)
+    regulation_29: Mapped[bool] = mapped_column(Boolean, default=False)
+    armed_forces: Mapped[bool] = mapped_column(Boolean, default=False)
+    jobcentre: Mapped[str | None] = mapped_column(String(120))
+    work_coach: Mapped[str | None] = mapped_column(String(120))
+    preferred_language: Mapped[str] = mapped_column(String(2), default="en")
+    format_needs: Mapped[str] = mapped_column(String(20), default="standard")
+    # LSE eligibility facts (R-ELIG-4), recorded by DWP.
+    learning_disability_or_autism: Mapped[bool] = mapped_column(Boolean, default=False)
+    secondary_mental_health: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_other_dwp_provision: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    customer = relationship("Customer", back_populates="dwp_record")
+
+
+class Appointment(db.Model):
+    """Appointment details are DWP-held data too (booked by the referral officer)."""
+
+    __tablename__ = "appointment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    starts_at = mapped_column(UTCDateTime)
+    location: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str | None] = mapped_column(String(500))
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+
+    customer = relationship("Customer")
+    referral = relationship("Referral")

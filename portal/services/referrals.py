@@ -1,0 +1,141 @@
+"""Referrals and their state machine (R-REF-1)."""
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from portal import audit, data_access
+from portal.extensions import db
+from portal.models import Appointment, Customer, Referral, ReferralStatus, ReferralTransition
+from portal.models.base import utcnow
+from portal.services.eligibility import eligibility_problems
+
+UK = ZoneInfo("Europe/London")
+
+def customer_reference(customer_id):
+    return f"C{customer_id:07d}"
+
+
+TRANSITIONS = {
+    ReferralStatus.REFERRED: {ReferralStatus.STARTED, ReferralStatus.EXITED_EARLY},
+    ReferralStatus.STARTED: {ReferralStatus.COMPLETED, ReferralStatus.EXITED_EARLY, ReferralStatus.TRANSFERRED},
+}
+
+
+class ReferralError(ValueError):
+    """A rule refused the change; `field` names the form field to point at."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def open_referral_count(customer_id):
+    return db.session.scalar(
+        select(func.count(Referral.id)).where(
+            Referral.customer_id == customer_id,
+            Referral.status.in_([ReferralStatus.REFERRED, ReferralStatus.STARTED]),
+        )
+    )
+
+
+def create_referral(*, officer, organisation, programme, facts, eso_place, appointment, eligibility_confirmed):
+    """Record a customer's DWP data and refer them. Raises ReferralError and saves nothing if a check fails."""
+    if programme not in organisation.programmes:
+        raise ReferralError(f"{organisation.name} does not deliver {programme.name}", field="programme")
+    problems = eligibility_problems(programme, {**facts, "eso_place": eso_place})
+    if problems:
+        raise ReferralError(problems[0], field="programme")
+    now = utcnow()
+    customer = Customer(reference=f"new-{secrets.token_hex(5)}", created_by_id=officer.id)
+    db.session.add(customer)
+    db.session.flush()
+    customer.reference = customer_reference(customer.id)
+    data_access.new_dwp_record(customer, facts)
+    referral = Referral(
+        customer=customer, organisation=organisation, programme=programme, status=ReferralStatus.REFERRED,
+        eso_place=eso_place if programme.eso_places == "optional" else programme.eso_places == "always",
+        referred_at=now, referred_by_id=officer.id,
+    )
+    if eligibility_confirmed:
+        referral.eligibility_confirmed_at = now
+        referral.eligibility_confirmed_by_id = officer.id
+    db.session.add(referral)
+    db.session.flush()
+    db.session.add(ReferralTransition(referral=referral, from_status=None, to_status=ReferralStatus.REFERRED,
+                                      effective_on=now.date(), recorded_by_id=officer.id))
+    if appointment:
+        starts_at = datetime.combine(appointment["date"], appointment["time"], tzinfo=UK)
+        db.session.add(Appointment(customer_id=customer.id, referral_id=referral.id, starts_at=starts_at,
+                                   location=appointment["location"], details=appointment.get("details"),
+                                   booked_by_id=officer.id))
+    audit.record("referral.created", customer_id=customer.id, subject_type="referral", subject_id=referral.id,
+                 detail={"organisation_id": organisation.id, "programme": programme.code})
+    db.session.commit()
+    return referral
+
+
+def confirm_eligibility(referral, officer):
+    if referral.eligibility_confirmed_at is not None:
+        raise ReferralError("Eligibility has already been confirmed")
+    referral.eligibility_confirmed_at = utcnow()
+    referral.eligibility_confirmed_by_id = officer.id
+    audit.record("referral.eligibility_confirmed", customer_id=referral.customer_id,
+                 subject_type="referral", subject_id=referral.id)
+    db.session.commit()
+
+
+def _check_date(referral, on, today):
+    if on > today:
+        raise ReferralError("The date must be today or in the past", field="effective_on")
+    earliest = referral.started_on or referral.referred_at.astimezone(UK).date()
+    if on < earliest:
+        raise ReferralError(f"The date must be on or after {earliest.strftime('%-d %B %Y')}", field="effective_on")
+
+
+def change_status(referral, to_status, *, by, effective_on, reason=None, today=None):
+    """Move a referral along R-REF-1. An exit needs a reason and a date."""
+    today = today or datetime.now(UK).date()
+    if to_status not in TRANSITIONS.get(referral.status, set()):
+        raise ReferralError(f"A referral that is {referral.status.label.lower()} cannot become {to_status.label.lower()}")
+    if effective_on is None:
+        raise ReferralError("Enter the date", field="effective_on")
+    _check_date(referral, effective_on, today)
+    reason = (reason or "").strip() or None
+    if to_status in (ReferralStatus.EXITED_EARLY, ReferralStatus.TRANSFERRED) and not reason:
+        raise ReferralError("Enter the reason", field="reason")
+    if to_status == ReferralStatus.STARTED:
+        if referral.programme.requires_dwp_confirmation and referral.eligibility_confirmed_at is None:
+            raise ReferralError("DWP must confirm eligibility before this customer can start (Local Supported Employment)")
+        referral.started_on = effective_on
+    else:
+        referral.ended_on = effective_on
+        referral.exit_reason = reason
+    db.session.add(ReferralTransition(referral=referral, from_status=referral.status, to_status=to_status,
+                                      effective_on=effective_on, reason=reason, recorded_by_id=by.id))
+    audit.record(f"referral.{to_status.value}", customer_id=referral.customer_id, subject_type="referral",
+                 subject_id=referral.id, detail={"from": referral.status.value, "effective_on": effective_on,
+                                                 "reason": reason})
+    referral.status = to_status
+
+
+def transfer(referral, *, to_organisation, by, effective_on, reason, today=None):
+    """R-REF-1: end this referral as transferred and refer the customer to the receiving provider."""
+    if to_organisation.id == referral.organisation_id:
+        raise ReferralError("Choose a different provider", field="organisation")
+    if referral.programme not in to_organisation.programmes:
+        raise ReferralError(f"{to_organisation.name} does not deliver {referral.programme.name}", field="organisation")
+    change_status(referral, ReferralStatus.TRANSFERRED, by=by, effective_on=effective_on, reason=reason, today=today)
+    successor = Referral(
+        customer_id=referral.customer_id, organisation=to_organisation, programme=referral.programme,
+        status=ReferralStatus.REFERRED, eso_place=referral.eso_place, referred_at=utcnow(), referred_by_id=by.id,
+        eligibility_confirmed_at=referral.eligibility_confirmed_at,
+        eligibility_confirmed_by_id=referral.eligibility_confirmed_by_id, transferred_from=referral,
+    )
+    db.session.add(successor)
+    db.session.flush()
+    db.session.add(ReferralTransition(referral=successor, from_status=None, to_status=ReferralStatus.REFERRED,
+                                      effective_on=effective_on, reason=f"Transferred from {referral.organisation.name}",
+                                      recorded_by_id=by.id))
+    return successor

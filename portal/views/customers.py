@@ -1,0 +1,120 @@
+"""A customer's page and the changes a provider makes to their referral (R-REF-1)."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from wtforms import SelectField
+
+from portal import audit, data_access, scope
+from portal.extensions import db
+from portal.forms import ConfirmForm, StatusChangeForm, TransferForm
+from portal.models import ReferralStatus, User
+from portal.permissions import Permission, has_permission, requires
+from portal.services import caseload as caseload_service
+from portal.services import organisations, referrals
+from portal.views.helpers import add_error
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+# The status changes a provider records, with what the page says about each.
+ACTIONS = {
+    "start": (ReferralStatus.STARTED, "Record that the customer has started", "Start date"),
+    "complete": (ReferralStatus.COMPLETED, "Record that the customer has completed the programme", "Completion date"),
+    "exit": (ReferralStatus.EXITED_EARLY, "Record an early exit", "Date they left"),
+}
+
+
+@bp.route("/<int:customer_id>")
+@requires(Permission.VIEW_CUSTOMER)
+def show(customer_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    record = data_access.visible_record(current_user, customer)
+    customer_referrals = scope.referrals_in_scope(current_user, customer)
+    # R-DATA-7: every view of DWP-held data is audited with the fields shown.
+    audit.record_and_commit("customer.viewed", customer_id=customer.id,
+                            detail={"through": "page", "fields": record.shown})
+    advisers = caseload_service.advisers_for(current_user) if has_permission(current_user, Permission.ASSIGN_CASELOAD) else []
+    return render_template("views/customers/show.html", customer=customer, record=record,
+                           referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
+                           advisers=advisers, confirm=ConfirmForm())
+
+
+def _referral_for(customer_id, referral_id):
+    referral = scope.referral_or_404(current_user, referral_id)
+    if referral.customer_id != customer_id:
+        abort(404)
+    return referral
+
+
+@bp.route("/<int:customer_id>/referrals/<int:referral_id>/<any(start, complete, exit):action>", methods=["GET", "POST"])
+@requires(Permission.RECORD_PARTICIPATION)
+def change_status(customer_id, referral_id, action):
+    referral = _referral_for(customer_id, referral_id)
+    to_status, heading, date_label = ACTIONS[action]
+    form = StatusChangeForm()
+    form.effective_on.label.text = date_label
+    if action == "exit":
+        form.reason.label.text = "Why did they leave?"
+    if form.validate_on_submit():
+        try:
+            referrals.change_status(referral, to_status, by=current_user, effective_on=form.effective_on.data,
+                                    reason=form.reason.data)
+            db.session.commit()
+        except referrals.ReferralError as error:
+            db.session.rollback()
+            add_error(form, error.field, str(error))
+        else:
+            flash(f"Referral is now {to_status.label.lower()}")
+            return redirect(url_for("customers.show", customer_id=customer_id))
+    name = data_access.visible_names(current_user, [customer_id]).get(customer_id, "")
+    return render_template("views/customers/change_status.html", form=form, heading=heading, referral=referral,
+                           customer_name=name, action=action)
+
+
+@bp.route("/<int:customer_id>/referrals/<int:referral_id>/transfer", methods=["GET", "POST"])
+@requires(Permission.TRANSFER_REFERRAL)
+def transfer(customer_id, referral_id):
+    referral = _referral_for(customer_id, referral_id)
+    form = TransferForm()
+    form.effective_on.label.text = "Transfer date"
+    form.reason.label.text = "Why is the customer moving provider?"
+    form.organisation.choices = [("", "Choose a provider")] + [
+        (str(o.id), o.name) for o in organisations.providers()
+        if referral.programme in o.programmes and o.id != referral.organisation_id and not o.is_subcontractor
+    ]
+    if form.validate_on_submit():
+        from portal.models import Organisation
+
+        receiving = db.session.get(Organisation, int(form.organisation.data))
+        try:
+            referrals.transfer(referral, to_organisation=receiving, by=current_user,
+                               effective_on=form.effective_on.data, reason=form.reason.data)
+            db.session.commit()
+        except referrals.ReferralError as error:
+            db.session.rollback()
+            add_error(form, error.field, str(error))
+        else:
+            flash(f"Customer transferred to {receiving.name}")
+            if scope.customer_or_none(current_user, customer_id):
+                return redirect(url_for("customers.show", customer_id=customer_id))
+            return redirect(url_for("home.index"))
+    name = data_access.visible_names(current_user, [customer_id]).get(customer_id, "")
+    return render_template("views/customers/transfer.html", form=form, referral=referral, customer_name=name)
+
+
+@bp.route("/<int:customer_id>/referrals/<int:referral_id>/adviser", methods=["POST"])
+@requires(Permission.ASSIGN_CASELOAD)
+def assign_adviser(customer_id, referral_id):
+    referral = _referral_for(customer_id, referral_id)
+
+    class AssignForm(ConfirmForm):
+        adviser = SelectField(choices=[(str(a.id), a.name) for a in caseload_service.advisers_for(current_user)])
+
+    form = AssignForm()
+    if not form.validate_on_submit():
+        abort(400)
+    adviser = db.session.get(User, int(form.adviser.data))
+    referral.adviser_id = adviser.id
+    audit.record("referral.adviser_assigned", customer_id=customer_id, subject_type="referral",
+                 subject_id=referral.id, detail={"adviser_id": adviser.id})
+    db.session.commit()
+    flash(f"{adviser.name} is now the adviser")
+    return redirect(url_for("customers.show", customer_id=customer_id))

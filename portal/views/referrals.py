@@ -1,0 +1,92 @@
+"""DWP referral officers record customers and refer them to a provider and programme."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal import data_access, scope
+from portal.extensions import db
+from portal.forms import ConfirmForm, ReferralForm
+from portal.models import Customer, Organisation, Programme, Referral
+from portal.permissions import Permission, requires
+from portal.services import organisations, referrals
+from portal.views.helpers import add_error
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+PAGE_SIZE = 50
+FACT_FIELDS = (
+    "first_name", "last_name", "nino", "date_of_birth", "address", "postcode", "phone", "email", "benefit_type",
+    "wca_group", "wca_decision_date", "health_summary", "medical_details", "learning_disability_or_autism",
+    "secondary_mental_health", "on_other_dwp_provision", "jobcentre", "work_coach", "preferred_language",
+    "format_needs",
+)
+
+
+@bp.route("/")
+@requires(Permission.VIEW_ALL_REFERRALS)
+def index():
+    page = max(1, request.args.get("page", 1, type=int))
+    total = db.session.scalar(select(func.count(Referral.id)))
+    rows = db.session.execute(
+        select(Referral, Customer.reference, Organisation.name, Programme.code)
+        .join(Customer, Customer.id == Referral.customer_id)
+        .join(Organisation, Organisation.id == Referral.organisation_id)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .order_by(Referral.referred_at.desc(), Referral.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    names = data_access.visible_names(current_user, [referral.customer_id for referral, *_ in rows])
+    return render_template("views/referrals/index.html", rows=rows, names=names, page=page,
+                           page_count=max(1, -(-total // PAGE_SIZE)), total=total)
+
+
+def _referral_form():
+    form = ReferralForm()
+    form.benefit_type.choices = list(data_access.BENEFIT_LABELS.items())
+    form.wca_group.choices = list(data_access.WCA_LABELS.items())
+    form.organisation_id.choices = [("", "Choose a provider")] + [
+        (str(o.id), o.name) for o in organisations.providers() if not o.is_subcontractor
+    ]
+    form.programme.choices = [(p.code, p.name) for p in organisations.all_programmes()]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.CREATE_REFERRAL)
+def new():
+    form = _referral_form()
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, int(form.organisation_id.data))
+        programme = db.session.scalar(select(Programme).where(Programme.code == form.programme.data))
+        facts = {name: getattr(form, name).data for name in FACT_FIELDS}
+        facts = {name: (value if value != "" else None) for name, value in facts.items()}
+        try:
+            referral = referrals.create_referral(
+                officer=current_user, organisation=organisation, programme=programme, facts=facts,
+                eso_place=form.eso_place.data, eligibility_confirmed=form.eligibility_confirmed.data,
+                appointment={"date": form.appointment_date.data, "time": form.appointment_time.data,
+                             "location": form.appointment_location.data},
+            )
+        except referrals.ReferralError as error:
+            db.session.rollback()
+            add_error(form, error.field, str(error))
+        else:
+            flash(f"Customer {referral.customer.reference} referred to {organisation.name}")
+            return redirect(url_for("customers.show", customer_id=referral.customer_id))
+    return render_template("views/referrals/new.html", form=form)
+
+
+@bp.route("/<int:referral_id>/confirm-eligibility", methods=["POST"])
+@requires(Permission.CONFIRM_ELIGIBILITY)
+def confirm_eligibility(referral_id):
+    referral = scope.referral_or_404(current_user, referral_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            referrals.confirm_eligibility(referral, current_user)
+            flash("Eligibility confirmed")
+        except referrals.ReferralError as error:
+            flash(str(error))
+    return redirect(url_for("customers.show", customer_id=referral.customer_id))
+
+
