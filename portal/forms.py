@@ -1,5 +1,6 @@
 """Forms: Flask-WTF with the GOV.UK widgets. Every text field is stripped of surrounding whitespace."""
 import re
+from datetime import datetime
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -33,6 +34,34 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NINO_PATTERN = r"^[A-CEGHJ-PR-TW-Z]{2}\d{6}[A-D]$"
 POSTCODE_PATTERN = r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$"
 DATE_FORMAT = "%d %m %Y"
+
+
+class GovDateField(DateField):
+    """A GOV.UK day/month/year date. Always exactly three parts, so a crafted post cannot break the page."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=DATE_FORMAT, widget=GovDateInput(), **kwargs)
+
+    def process_formdata(self, valuelist):
+        parts = [(value or "").strip() for value in list(valuelist)[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        if not any(parts):
+            self.data = None
+            return
+        try:
+            self.data = datetime.strptime(" ".join(parts), DATE_FORMAT).date()
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026") from None
+
+
+class UKTimeField(TimeField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"Enter the {self.label.text.lower()} as hours and minutes, like 14:30") from None
 
 
 def _strip(value):
@@ -152,7 +181,7 @@ class ReferralForm(PortalForm):
         filters=[lambda v: re.sub(r"\s+", "", v).upper() if isinstance(v, str) else v],
         validators=[DataRequired("Enter the National Insurance number"), Regexp(NINO_PATTERN, message="Enter a National Insurance number in the correct format, like QQ 12 34 56 C")],
     )
-    date_of_birth = DateField("Date of birth", widget=GovDateInput(), format=DATE_FORMAT, validators=[InputRequired("Enter the date of birth")])
+    date_of_birth = GovDateField("Date of birth", validators=[InputRequired("Enter the date of birth")])
     address = TextAreaField("Address", widget=GovTextArea(), validators=[Optional(), Length(max=400)])
     postcode = StringField("Postcode", widget=GovTextInput(), filters=[lambda v: v.upper() if isinstance(v, str) else v],
                            validators=[Optional(), Regexp(POSTCODE_PATTERN, message="Enter a real postcode")])
@@ -160,7 +189,7 @@ class ReferralForm(PortalForm):
     email = StringField("Email", widget=GovTextInput(), validators=[Optional(), Length(max=254)])
     benefit_type = RadioField("Benefit", widget=GovRadioInput(), validators=[InputRequired("Select the benefit")], choices=[])
     wca_group = RadioField("Work Capability Assessment outcome", widget=GovRadioInput(), validators=[InputRequired("Select the WCA outcome")], choices=[])
-    wca_decision_date = DateField("WCA decision date", widget=GovDateInput(), format=DATE_FORMAT, validators=[Optional()])
+    wca_decision_date = GovDateField("WCA decision date", validators=[Optional()])
     health_summary = TextAreaField("Health condition summary", widget=GovCharacterCount(), validators=[Optional(), Length(max=2000)])
     medical_details = TextAreaField("Medical details", widget=GovCharacterCount(), validators=[Optional(), Length(max=4000)])
     learning_disability_or_autism = BooleanField("Learning disability or autism known to adult social care")
@@ -176,8 +205,8 @@ class ReferralForm(PortalForm):
     programme = RadioField("Programme", widget=GovRadioInput(), validators=[InputRequired("Select the programme")], choices=[])
     eso_place = BooleanField("This is an Enhanced Support Offer place")
     eligibility_confirmed = BooleanField("I confirm DWP has checked this customer's eligibility")
-    appointment_date = DateField("First appointment date", widget=GovDateInput(), format=DATE_FORMAT, validators=[InputRequired("Enter the date of the first appointment")])
-    appointment_time = TimeField("First appointment time", description="For example, 14:30", widget=GovTextInput(), validators=[InputRequired("Enter the time of the first appointment, like 14:30")])
+    appointment_date = GovDateField("First appointment date", validators=[InputRequired("Enter the date of the first appointment")])
+    appointment_time = UKTimeField("First appointment time", description="For example, 14:30", widget=GovTextInput(), validators=[InputRequired("Enter the time of the first appointment, like 14:30")])
     appointment_location = StringField("Where", widget=GovTextInput(), validators=[DataRequired("Enter where the appointment is"), Length(max=200)])
     submit = SubmitField("Refer customer", widget=GovSubmitInput())
 
@@ -186,7 +215,7 @@ class ReferralForm(PortalForm):
 
 
 class StatusChangeForm(PortalForm):
-    effective_on = DateField("Date", widget=GovDateInput(), format=DATE_FORMAT, validators=[InputRequired("Enter the date")])
+    effective_on = GovDateField("Date", validators=[InputRequired("Enter the date")])
     reason = TextAreaField("Reason", widget=GovCharacterCount(), validators=[Optional(), Length(max=500, message="Reason must be 500 characters or fewer")])
     submit = SubmitField("Save", widget=GovSubmitInput())
 

@@ -2,6 +2,7 @@
 
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (.ci/run does both).
 """
+import contextvars
 import os
 
 import flask_migrate
@@ -9,6 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from portal import create_app
+from flask.testing import FlaskClient
+
 from portal.extensions import db
 from tests import factories
 
@@ -90,8 +93,22 @@ def app_context(app):
         yield
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, with its own `g` and database session, as in production.
+
+    Without this, Flask reuses the test's app context for requests, so Flask-Login's cached user and
+    the test's database session would leak from one request into the next. The test's own session is
+    committed first, so the request sees the test's data and the test then reloads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app, app_context):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
