@@ -83,9 +83,11 @@ def register_security(app):
 
 
 def register_blueprints(app):
-    from portal.views import admin, auth, caseload, customers, health, home, referrals, staff
+    from portal.views import (
+        admin, api, auth, caseload, consents, customers, health, home, policy, referrals, staff,
+    )
 
-    for module in (auth, home, admin, staff, referrals, caseload, customers, health):
+    for module in (auth, home, admin, staff, referrals, caseload, customers, consents, policy, health, api):
         app.register_blueprint(module.bp)
 
 

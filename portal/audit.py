@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, AuditEventCustomer
 from portal.models.base import utcnow
 
 GENESIS_HASH = "0" * 64
@@ -48,8 +48,14 @@ def _hash(previous_hash, event):
     return hashlib.sha256((previous_hash + _canonical(event)).encode("utf-8")).hexdigest()
 
 
-def record(action, *, customer_id=None, subject_type=None, subject_id=None, detail=None, actor=None):
+def record(action, *, customer_id=None, subject_type=None, subject_id=None, detail=None, actor=None,
+           customer_ids=None):
+    """Append an event. `customer_ids` names every customer whose DWP data a list or export showed."""
     actor = actor or _actor()
+    detail = dict(detail or {})
+    linked = sorted(set(customer_ids or ()) | ({customer_id} if customer_id else set()))
+    if customer_ids is not None:
+        detail["customer_ids"] = linked
     if db.engine.dialect.name == "postgresql":
         # One writer at a time extends the chain; the lock ends with the transaction.
         db.session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
@@ -64,13 +70,16 @@ def record(action, *, customer_id=None, subject_type=None, subject_id=None, deta
         customer_id=customer_id,
         subject_type=subject_type,
         subject_id=subject_id,
-        detail=json.dumps(detail or {}, sort_keys=True, default=str),
+        detail=json.dumps(detail, sort_keys=True, default=str),
         ip_address=request.remote_addr if has_request_context() else None,
         previous_hash=previous or GENESIS_HASH,
     )
     event.event_hash = _hash(event.previous_hash, event)
     db.session.add(event)
     db.session.flush()
+    if linked:
+        db.session.execute(AuditEventCustomer.__table__.insert(),
+                           [{"event_id": event.id, "customer_id": cid} for cid in linked])
     return event
 
 
@@ -90,7 +99,12 @@ def verify_chain():
     return None
 
 
-def events_for_customer(customer_id, limit=200):
+def events_for_customer(customer_id, limit=500):
+    """Every event that showed or changed this customer's record, newest first (R-DATA-7)."""
     return db.session.scalars(
-        select(AuditEvent).where(AuditEvent.customer_id == customer_id).order_by(AuditEvent.id.desc()).limit(limit)
+        select(AuditEvent)
+        .join(AuditEventCustomer, AuditEventCustomer.event_id == AuditEvent.id)
+        .where(AuditEventCustomer.customer_id == customer_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
     ).all()

@@ -53,6 +53,7 @@ def load_config(instance_path):
         "INVITE_VALID_FOR": timedelta(days=3),
         "PASSWORD_RESET_VALID_FOR": timedelta(hours=1),
         "CASELOAD_PAGE_SIZE": 25,
+        "EXPORT_LIMIT": 5000,
     }
 
 

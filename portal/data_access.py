@@ -1,18 +1,22 @@
 """What a user may see of a customer's DWP-held data (R-DATA-1). The only reader of DwpRecord.
 
-Pages, documents, exports and the API receive a `DwpView`, never the model. Each field's access
-is `full`, `masked` or `hidden` for the user's audience, from DEFAULT_POLICY (DOMAIN §3).
+The policy is data (`policy_rule` rows: field × programme × audience × accreditation → access).
+Every row that matches a user and customer is considered and the most restrictive wins; a field no
+row matches is hidden. `with_consent` becomes visible only while the customer's health consent to
+the user's organisation (its prime's, for a sub-contractor) names the field (R-DATA-3).
+
+Pages, exports, documents and the API receive a `DwpView`, never the model.
 """
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import g, has_app_context
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Appointment, DwpRecord, Role
+from portal.models import Access, Appointment, Audience, Consent, ConsentKind, DwpRecord, PolicyRule, Referral, Role
 from portal.scope import referral_scope
-
-FULL, MASKED, HIDDEN, WITH_CONSENT = "full", "masked", "hidden", "with_consent"
 
 # (field, label) in the order a customer page shows them.
 DWP_FIELDS = (
@@ -39,28 +43,7 @@ DWP_FIELDS = (
     ("lse_eligibility", "Local Supported Employment eligibility"),
 )
 FIELD_LABELS = dict(DWP_FIELDS)
-
-_GROUPS = {
-    "basic": ("name", "appointments", "preferred_language", "format_needs"),
-    "nino": ("nino",),
-    "dob": ("date_of_birth",),
-    "contact": ("address", "postcode", "phone", "email"),
-    "benefit": ("benefit_type", "wca_group", "wca_decision_date", "jobcentre", "work_coach", "lse_eligibility"),
-    "health": ("health_summary", "medical_details"),
-    "restricted": ("sanction_history", "regulation_29", "armed_forces"),
-}
-_AUDIENCE_POLICY = {
-    #             basic nino    dob     contact benefit health        restricted
-    "accredited": (FULL, MASKED, FULL, FULL, FULL, WITH_CONSENT, HIDDEN),
-    "j2e": (FULL, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    "subcontractor": (FULL, HIDDEN, HIDDEN, FULL, HIDDEN, WITH_CONSENT, HIDDEN),
-    "dwp": (FULL, FULL, FULL, FULL, FULL, FULL, FULL),
-    "none": (HIDDEN,) * 7,
-}
-DEFAULT_POLICY = {
-    audience: {name: access for group, access in zip(_GROUPS, accesses) for name in _GROUPS[group]}
-    for audience, accesses in _AUDIENCE_POLICY.items()
-}
+HEALTH_FIELDS = ("health_summary", "medical_details")
 
 LANGUAGE_LABELS = {"en": "English", "cy": "Welsh (Cymraeg)"}
 FORMAT_LABELS = {"standard": "Standard print", "large_print": "Large print", "easy_read": "Easy Read"}
@@ -82,25 +65,6 @@ WCA_LABELS = {
 }
 
 
-def audience_for(user):
-    """Which column of the policy applies to this user."""
-    if user.role in (Role.REFERRAL_OFFICER, Role.INSPECTOR):
-        return "dwp"
-    if not user.role.is_provider or user.organisation is None:
-        return "none"
-    if user.is_subcontractor_staff:
-        return "subcontractor"
-    if not user.organisation.security_accredited:
-        return "j2e"  # R-DATA-2: an organisation that is not accredited sees the J2E minimum
-    return "accredited"
-
-
-def field_access(user, name):
-    access = DEFAULT_POLICY[audience_for(user)][name]
-    # Consent records arrive with the data-policy work (R-DATA-3); until then health stays hidden.
-    return HIDDEN if access == WITH_CONSENT else access
-
-
 def mask_nino(nino):
     """R-DATA-5: only the last two digits and the suffix letter, e.g. '•• •• •• 12 C'."""
     if not nino or len(nino) < 3:
@@ -108,12 +72,138 @@ def mask_nino(nino):
     return f"•• •• •• {nino[-3:-1]} {nino[-1]}"
 
 
+# Policy ---------------------------------------------------------------------------------------
+
+
+def audience_for(user):
+    if user.role == Role.INSPECTOR:
+        return Audience.INSPECTOR
+    if user.role == Role.REFERRAL_OFFICER:
+        return Audience.REFERRAL_OFFICER
+    if user.role.is_provider and user.organisation is not None:
+        return Audience.SUBCONTRACTOR if user.is_subcontractor_staff else Audience.PROVIDER
+    return None  # system administrators see no customer's personal data
+
+
+def _rules():
+    """All policy rows, loaded once per request (a small table)."""
+    cache = g.setdefault("_policy_rules", None) if has_app_context() else None
+    if cache is None:
+        cache = defaultdict(list)
+        for rule in db.session.scalars(select(PolicyRule)):
+            cache[(rule.field, rule.audience)].append(
+                (rule.programme_id, rule.accredited, rule.access, describe_rule(rule)))
+        if has_app_context():
+            g._policy_rules = cache
+    return cache
+
+
+def describe_rule(rule):
+    programme = rule.programme.name if rule.programme else "every programme"
+    accreditation = {True: "accredited organisations", False: "organisations not DWP security accredited",
+                     None: "any organisation"}[rule.accredited]
+    return f"{rule.audience.label}, {programme}, {accreditation}: {rule.access.label.lower()}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    access: Access
+    rules: tuple  # descriptions of the matching rows
+
+
+def _decide(field_name, audience_rows, programme_ids, accredited):
+    """The most restrictive of the rows that match, or hidden when none does."""
+    matched = []
+    for audience in audience_rows:
+        for programme_id, rule_accredited, access, text in _rules().get((field_name, audience), ()):
+            if programme_id is not None and programme_id not in programme_ids:
+                continue
+            if rule_accredited is not None and rule_accredited != accredited:
+                continue
+            matched.append((access, text))
+    if not matched:
+        return Decision(Access.HIDDEN, ("No policy row allows it",))
+    strictest = max(access.strictness for access, _ in matched)
+    return Decision(Access(("full", "masked", "with_consent", "hidden")[strictest]), tuple(text for _, text in matched))
+
+
+def _audiences(user):
+    audience = audience_for(user)
+    if audience is None:
+        return ()
+    if audience == Audience.SUBCONTRACTOR:
+        # A sub-contractor never sees more than its prime's programme policy allows (DOMAIN §1).
+        return (Audience.SUBCONTRACTOR, Audience.PROVIDER)
+    return (audience,)
+
+
+def _consenting_organisation_id(user):
+    organisation = user.organisation
+    if organisation is None:
+        return None
+    return organisation.prime_id if organisation.is_subcontractor else organisation.id
+
+
+def _programmes_in_scope(user, customer_ids):
+    rows = db.session.execute(
+        select(Referral.customer_id, Referral.programme_id).where(Referral.customer_id.in_(customer_ids),
+                                                                  referral_scope(user))
+    )
+    programmes = defaultdict(set)
+    for customer_id, programme_id in rows:
+        programmes[customer_id].add(programme_id)
+    return programmes
+
+
+def _health_consents(user, customer_id):
+    organisation_id = _consenting_organisation_id(user)
+    if organisation_id is None:
+        return []
+    return db.session.scalars(
+        select(Consent).where(Consent.customer_id == customer_id, Consent.organisation_id == organisation_id,
+                              Consent.kind == ConsentKind.HEALTH, Consent.withdrawn_at.is_(None))
+        .order_by(Consent.given_on)
+    ).all()
+
+
+def decisions_for(user, customer_id):
+    """{field: (Access actually applied, reasons)} for one user and customer."""
+    audiences = _audiences(user)
+    programme_ids = _programmes_in_scope(user, [customer_id]).get(customer_id, set()) if audiences else set()
+    if audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER):
+        programme_ids = programme_ids or {None}
+    accredited = bool(user.organisation and user.organisation.security_accredited)
+    consents = None
+    result = {}
+    for name, _label in DWP_FIELDS:
+        decision = _decide(name, audiences, programme_ids, accredited) if audiences else Decision(Access.HIDDEN, ())
+        access, reasons = decision.access, list(decision.rules)
+        if access == Access.WITH_CONSENT:
+            if consents is None:
+                consents = _health_consents(user, customer_id)
+            agreeing = [c for c in consents if name in c.items]
+            if agreeing:
+                access = Access.FULL
+                consent = agreeing[-1]
+                reasons.append(f"The customer agreed to share this on {consent.given_on.strftime('%-d %B %Y')}"
+                               f" (recorded by {consent.recorded_by.name if consent.recorded_by else 'a provider'})")
+            else:
+                access = Access.HIDDEN
+                reasons.append("The customer has not agreed to share this")
+        result[name] = (access, tuple(reasons))
+    return result
+
+
+# Projection -----------------------------------------------------------------------------------
+
+
 @dataclass
 class DwpView:
-    """The part of a customer's DWP-held data that one user may see."""
+    """The part of a customer's DWP-held data that one user may see, with why."""
 
     customer_id: int
     values: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)
 
     @property
     def shown(self):
@@ -133,8 +223,9 @@ class DwpView:
         return self.values.get("name", "")
 
     def rows(self):
-        """(label, value) pairs, in page order, for the fields this user may see."""
-        return [(label, self.values[name]) for name, label in DWP_FIELDS if name in self.values and name != "appointments"]
+        """(field, label, value) in page order, for the fields this user may see (appointments apart)."""
+        return [(name, label, self.values[name]) for name, label in DWP_FIELDS
+                if name in self.values and name != "appointments"]
 
 
 def _value(record, name):
@@ -165,56 +256,64 @@ def _value(record, name):
     return value
 
 
-def _project(user, record, appointments):
-    values = {}
-    for name, _label in DWP_FIELDS:
-        access = field_access(user, name)
-        if access == HIDDEN:
-            continue
-        if name == "appointments":
-            values[name] = appointments
-        elif access == MASKED and name == "nino":
-            values[name] = mask_nino(record.nino)
-        else:
-            values[name] = _value(record, name)
-    return DwpView(customer_id=record.customer_id, values=values)
+def _masked(record, name):
+    if name == "nino":
+        return mask_nino(record.nino)
+    if name == "date_of_birth" and record.date_of_birth:
+        return f"•• •• {record.date_of_birth.year}"
+    return "Withheld"
 
 
-def _appointment_rows(customer_ids, user):
-    from portal.models import Referral
-
-    rows = db.session.execute(
+def _appointments(user, customer_id):
+    rows = db.session.scalars(
         select(Appointment)
         .outerjoin(Referral, Referral.id == Appointment.referral_id)
-        .where(Appointment.customer_id.in_(customer_ids))
-        .where((Appointment.referral_id.is_(None)) | referral_scope(user))
+        .where(Appointment.customer_id == customer_id)
+        .where(Appointment.referral_id.is_(None) | referral_scope(user))
         .order_by(Appointment.starts_at)
-    ).scalars()
-    by_customer = {}
-    for appointment in rows:
-        by_customer.setdefault(appointment.customer_id, []).append(
-            {"starts_at": appointment.starts_at, "location": appointment.location, "details": appointment.details}
-        )
-    return by_customer
+    )
+    return [{"starts_at": a.starts_at, "location": a.location, "details": a.details} for a in rows]
 
 
 def visible_record(user, customer):
-    """What this user may see of this customer's DWP-held data."""
+    """What this user may see of this customer's DWP-held data, and why."""
     record = db.session.get(DwpRecord, customer.id)
+    view = DwpView(customer_id=customer.id)
     if record is None:
-        return DwpView(customer_id=customer.id)
-    appointments = _appointment_rows([customer.id], user).get(customer.id, [])
-    return _project(user, record, appointments)
+        return view
+    for name, (access, reasons) in decisions_for(user, customer.id).items():
+        view.reasons[name] = reasons
+        if access == Access.HIDDEN:
+            continue
+        if name == "appointments":
+            view.values[name] = _appointments(user, customer.id)
+        elif access == Access.MASKED:
+            view.values[name] = _masked(record, name)
+        else:
+            view.values[name] = _value(record, name)
+    return view
+
+
+def visible_records(user, customers):
+    return [visible_record(user, customer) for customer in customers]
 
 
 def visible_names(user, customer_ids):
-    """{customer id: name} for lists such as the caseload; the name is shown to every audience."""
-    if not customer_ids or field_access(user, "name") == HIDDEN:
+    """{customer id: name} for lists such as the caseload, where the policy shows the name."""
+    customer_ids = list(customer_ids)
+    audiences = _audiences(user)
+    if not customer_ids or not audiences:
+        return {}
+    accredited = bool(user.organisation and user.organisation.security_accredited)
+    dwp = audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER)
+    programmes = _programmes_in_scope(user, customer_ids)
+    allowed = [cid for cid in customer_ids
+               if _decide("name", audiences, programmes.get(cid) or ({None} if dwp else set()), accredited).access
+               in (Access.FULL, Access.WITH_CONSENT) and (dwp or programmes.get(cid))]
+    if not allowed:
         return {}
     rows = db.session.execute(
-        select(DwpRecord.customer_id, DwpRecord.first_name, DwpRecord.last_name).where(
-            DwpRecord.customer_id.in_(customer_ids)
-        )
+        select(DwpRecord.customer_id, DwpRecord.first_name, DwpRecord.last_name).where(DwpRecord.customer_id.in_(allowed))
     )
     return {customer_id: f"{first} {last}" for customer_id, first, last in rows}
 
@@ -233,3 +332,12 @@ def new_dwp_record(customer, facts):
     record.search_name = f"{facts['first_name']} {facts['last_name']}".lower()
     db.session.add(record)
     return record
+
+
+def policy_matrix():
+    """Every policy row, for the page that shows the whole policy."""
+    from portal.models import Programme
+
+    rules = db.session.scalars(select(PolicyRule).outerjoin(Programme, Programme.id == PolicyRule.programme_id)
+                               .order_by(PolicyRule.audience, Programme.code, PolicyRule.accredited)).all()
+    return rules

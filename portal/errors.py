@@ -38,6 +38,10 @@ def register(app):
         code = error.code or 500
         if code >= 500:
             return database_or_server_error(error)
+        if request.path.startswith("/api/"):
+            from portal.views.api import error_response
+
+            return error_response(code, "request", TITLES.get(code, error.name))
         title = TITLES.get(code, error.name)
         return render_template("views/errors/http.html", title=title, code=code), code
 
@@ -46,6 +50,12 @@ def register(app):
     def database_unavailable(error):
         _rollback()
         log.error("database unavailable on %s %s: %s", request.method, request.path, error.__class__.__name__)
+        if request.path.startswith("/api/"):
+            from portal.views.api import error_response
+
+            response = error_response(503, "request", "The service is unavailable; try again later")
+            response.headers["Retry-After"] = "30"
+            return response
         response = app.make_response((render_template("views/errors/503.html"), 503))
         response.headers["Retry-After"] = "30"
         return response
@@ -57,4 +67,8 @@ def register(app):
         _rollback()
         incident = secrets.token_hex(4).upper()
         log.exception("unhandled error, incident %s, on %s %s", incident, request.method, request.path)
+        if request.path.startswith("/api/"):
+            from portal.views.api import error_response
+
+            return error_response(500, "request", f"Something went wrong (incident {incident})")
         return render_template("views/errors/500.html", incident=incident), 500

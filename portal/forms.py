@@ -224,6 +224,29 @@ class TransferForm(StatusChangeForm):
     organisation = SelectField("Receiving provider", widget=GovSelect(), choices=[], validators=[DataRequired("Select the receiving provider")])
 
 
+class ConsentForm(PortalForm):
+    kind = RadioField(
+        "What has the customer agreed to?", widget=GovRadioInput(), validators=[InputRequired("Select what the customer agreed to")],
+        choices=[("data_sharing", "Sharing their information with us"),
+                 ("health", "Sharing health information held by DWP"),
+                 ("support_network", "Us consulting their family, carers or others who support them")],
+    )
+    health_items = SelectMultipleField("Which health information?", description="Only for health information", widget=GovCheckboxesInput(), choices=[], validate_choice=True)
+    people = TextAreaField("Who may be consulted?", description="Only for the support network. Names and how they know the customer, for example: Mair Jones, mother", widget=GovCharacterCount(), validators=[Optional(), Length(max=1000, message="This must be 1000 characters or fewer")])
+    given_on = GovDateField("Date the customer agreed", validators=[InputRequired("Enter the date the customer agreed")])
+    submit = SubmitField("Record consent", widget=GovSubmitInput())
+
+
+class WithdrawConsentForm(PortalForm):
+    withdrawn_on = GovDateField("Date the customer withdrew consent", validators=[InputRequired("Enter the date the customer withdrew consent")])
+    submit = SubmitField("Withdraw consent", widget=GovSubmitInput())
+
+
+class ApiClientForm(PortalForm):
+    name = StringField("Name of the DWP system", widget=GovTextInput(), validators=[DataRequired("Enter the name of the DWP system"), Length(max=120, message="Name must be 120 characters or fewer")])
+    submit = SubmitField("Add client", widget=GovSubmitInput())
+
+
 class CaseloadFilterForm(PortalForm):
     class Meta(PortalForm.Meta):
         csrf = False

@@ -27,27 +27,45 @@ class Permission(enum.StrEnum):
     RECORD_PARTICIPATION = "record_participation"
     TRANSFER_REFERRAL = "transfer_referral"
     ASSIGN_CASELOAD = "assign_caseload"
+    ASSIGN_SUBCONTRACTOR = "assign_subcontractor"
+    RECORD_CONSENT = "record_consent"
+    VIEW_ACCESS_LOG = "view_access_log"
+    VIEW_DATA_POLICY = "view_data_policy"
+    EXPORT_CASELOAD = "export_caseload"
+    MANAGE_API_CLIENTS = "manage_api_clients"
+    API_REFERRALS = "api_referrals"
 
 
 ROLE_PERMISSIONS = {
     Role.ADVISER: {
         Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.RECORD_PARTICIPATION,
+        Permission.RECORD_CONSENT,
     },
     Role.MANAGER: {
         Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.RECORD_PARTICIPATION,
-        Permission.MANAGE_STAFF, Permission.TRANSFER_REFERRAL, Permission.ASSIGN_CASELOAD,
+        Permission.RECORD_CONSENT, Permission.MANAGE_STAFF, Permission.TRANSFER_REFERRAL,
+        Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
+        Permission.EXPORT_CASELOAD,
     },
     Role.REFERRAL_OFFICER: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.CREATE_REFERRAL,
         Permission.CONFIRM_ELIGIBILITY, Permission.TRANSFER_REFERRAL,
     },
     # Inspectors read; nothing in their set changes a customer's record.
-    Role.INSPECTOR: {Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS},
+    Role.INSPECTOR: {
+        Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
+        Permission.VIEW_DATA_POLICY,
+    },
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {
         Permission.USE_PORTAL, Permission.MANAGE_ORGANISATIONS, Permission.MANAGE_DWP_ACCOUNTS, Permission.READ_OUTBOX,
+        Permission.VIEW_DATA_POLICY, Permission.MANAGE_API_CLIENTS,
     },
 }
+
+
+# What a DWP system holding a live API token may do.
+API_CLIENT_PERMISSIONS = {Permission.API_REFERRALS}
 
 
 def has_permission(user, permission):
@@ -70,6 +88,35 @@ def requires(permission):
 
                 audit.record_and_commit("access.forbidden", detail={"permission": permission.value})
                 abort(403)
+            return view(*args, **kwargs)
+
+        guarded.required_permission = permission
+        return guarded
+
+    return decorator
+
+
+def requires_api_client(permission):
+    """For API routes: a live bearer token of a DWP client (R-DATA-1 applies to what it is sent)."""
+    if permission not in API_CLIENT_PERMISSIONS:
+        raise ValueError("not an API permission")
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            from flask import g, request
+
+            from portal.services.api_clients import client_for_token
+            from portal.views.api import error_response
+
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            client = client_for_token(token.strip()) if scheme.lower() == "bearer" else None
+            if client is None:
+                response = error_response(401, "header/Authorization", "Send a valid bearer token")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="isp-portal"'
+                return response
+            g.api_client = client
             return view(*args, **kwargs)
 
         guarded.required_permission = permission

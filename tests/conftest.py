@@ -17,7 +17,7 @@ from tests import factories
 
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
 # Tables whose rows the migrations seed and the tests rely on.
-KEEP_TABLES = {"alembic_version", "programme"}
+KEEP_TABLES = {"alembic_version", "programme", "policy_rule"}
 
 
 def test_config(database_url, **overrides):
@@ -74,7 +74,7 @@ def empty_database():
             connection.execute(text("DELETE FROM organisation WHERE kind <> 'dwp'"))
         else:
             triggers = connection.execute(
-                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
             ).all()
             for name, _sql in triggers:
                 connection.execute(text(f"DROP TRIGGER {name}"))

@@ -1,14 +1,17 @@
 """The portal's tables. Import models from here."""
-from portal.models.audit import AuditEvent
+from portal.models.api import ApiClient, ApiToken, IdempotencyRecord
+from portal.models.audit import AuditEvent, AuditEventCustomer
 from portal.models.customer import Appointment, Customer, DwpRecord
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
+from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule
 from portal.models.programme import Programme
 from portal.models.referral import Referral, ReferralStatus, ReferralTransition
 from portal.models.user import Invitation, PasswordReset, Role, User, UserSession
 
 __all__ = [
-    "Appointment", "AuditEvent", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
+    "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
+    "Appointment", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",
     "User", "UserSession", "organisation_programme",
 ]

@@ -28,3 +28,15 @@ class AuditEvent(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     previous_hash: Mapped[str] = mapped_column(String(64))
     event_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEventCustomer(db.Model):
+    """Which customers' DWP data one event showed: a list page or an export names many (R-DATA-7).
+
+    The same ids are in the event's hashed detail, so the chain covers them too.
+    """
+
+    __tablename__ = "audit_event_customer"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), primary_key=True, index=True)

@@ -73,6 +73,28 @@ def caseload_page(user, filters, page_size):
     )
 
 
+def caseload_rows(user, filters, limit):
+    """Every referral matching the filters (for exports), newest first, with its customer."""
+    rows = db.session.execute(
+        _query(user, filters).add_columns(Customer, Customer.reference, Programme.name, User.name)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .outerjoin(User, User.id == Referral.adviser_id)
+        .order_by(Referral.referred_at.desc(), Referral.id.desc())
+        .limit(limit)
+    ).all()
+    return [ExportRow(referral, customer, reference, programme_name, adviser_name)
+            for referral, customer, reference, programme_name, adviser_name in rows]
+
+
+@dataclass
+class ExportRow:
+    referral: Referral
+    customer: Customer
+    customer_reference: str
+    programme_name: str
+    adviser_name: str | None
+
+
 def advisers_for(user):
     if not user.role.is_provider:
         return []

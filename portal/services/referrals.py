@@ -40,15 +40,20 @@ def open_referral_count(customer_id):
     )
 
 
-def create_referral(*, officer, organisation, programme, facts, eso_place, appointment, eligibility_confirmed):
-    """Record a customer's DWP data and refer them. Raises ReferralError and saves nothing if a check fails."""
+def create_referral(*, officer, organisation, programme, facts, eso_place, appointment, eligibility_confirmed,
+                    api_client=None, commit=True):
+    """Record a customer's DWP data and refer them. Raises ReferralError and saves nothing if a check fails.
+
+    `officer` is the DWP user, or None when a DWP system sends the referral through the API.
+    """
+    officer_id = officer.id if officer else None
     if programme not in organisation.programmes:
         raise ReferralError(f"{organisation.name} does not deliver {programme.name}", field="programme")
     problems = eligibility_problems(programme, {**facts, "eso_place": eso_place})
     if problems:
         raise ReferralError(problems[0], field="programme")
     now = utcnow()
-    customer = Customer(reference=f"new-{secrets.token_hex(5)}", created_by_id=officer.id)
+    customer = Customer(reference=f"new-{secrets.token_hex(5)}", created_by_id=officer_id)
     db.session.add(customer)
     db.session.flush()
     customer.reference = customer_reference(customer.id)
@@ -56,23 +61,26 @@ def create_referral(*, officer, organisation, programme, facts, eso_place, appoi
     referral = Referral(
         customer=customer, organisation=organisation, programme=programme, status=ReferralStatus.REFERRED,
         eso_place=eso_place if programme.eso_places == "optional" else programme.eso_places == "always",
-        referred_at=now, referred_by_id=officer.id,
+        referred_at=now, referred_by_id=officer_id,
     )
     if eligibility_confirmed:
         referral.eligibility_confirmed_at = now
-        referral.eligibility_confirmed_by_id = officer.id
+        referral.eligibility_confirmed_by_id = officer_id
     db.session.add(referral)
     db.session.flush()
     db.session.add(ReferralTransition(referral=referral, from_status=None, to_status=ReferralStatus.REFERRED,
-                                      effective_on=now.date(), recorded_by_id=officer.id))
+                                      effective_on=now.astimezone(UK).date(), recorded_by_id=officer_id))
     if appointment:
-        starts_at = datetime.combine(appointment["date"], appointment["time"], tzinfo=UK)
+        starts_at = appointment.get("starts_at") or datetime.combine(appointment["date"], appointment["time"], tzinfo=UK)
         db.session.add(Appointment(customer_id=customer.id, referral_id=referral.id, starts_at=starts_at,
                                    location=appointment["location"], details=appointment.get("details"),
-                                   booked_by_id=officer.id))
+                                   booked_by_id=officer_id))
     audit.record("referral.created", customer_id=customer.id, subject_type="referral", subject_id=referral.id,
-                 detail={"organisation_id": organisation.id, "programme": programme.code})
-    db.session.commit()
+                 detail={"organisation_id": organisation.id, "programme": programme.code,
+                         "through": "api" if api_client else "page",
+                         "api_client": api_client.name if api_client else None})
+    if commit:
+        db.session.commit()
     return referral
 
 

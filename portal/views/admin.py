@@ -4,10 +4,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.forms import InviteForm, OrganisationForm
-from portal.models import Organisation, OutboxMessage, Role
+from portal.forms import ApiClientForm, ConfirmForm, InviteForm, OrganisationForm
+from portal.models import ApiClient, ApiToken, Organisation, OutboxMessage, Role
 from portal.permissions import Permission, requires
 from portal.services import accounts
+from portal.services import api_clients as api_client_service
 from portal.services import organisations as organisation_service
 from portal.views.helpers import add_error
 
@@ -108,3 +109,46 @@ def invite_dwp_staff():
 def outbox():
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)).all()
     return render_template("views/admin/outbox.html", messages=messages)
+
+
+@bp.route("/api-clients", methods=["GET", "POST"])
+@requires(Permission.MANAGE_API_CLIENTS)
+def api_clients():
+    form = ApiClientForm()
+    if form.validate_on_submit():
+        try:
+            api_client_service.create_client(form.name.data)
+        except api_client_service.ApiClientError as error:
+            add_error(form, error.field, str(error))
+        else:
+            flash(f"{form.name.data} added. Issue it a token.")
+            return redirect(url_for("admin.api_clients"))
+    return render_template("views/admin/api_clients.html", clients=api_client_service.all_clients(), form=form,
+                           new_token=None)
+
+
+@bp.route("/api-clients/<int:client_id>/tokens", methods=["POST"])
+@requires(Permission.MANAGE_API_CLIENTS)
+def issue_api_token(client_id):
+    client = db.session.get(ApiClient, client_id)
+    if client is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    token = api_client_service.issue_token(client, by=current_user)
+    # Shown once, on this response only; the portal keeps its hash.
+    return render_template("views/admin/api_clients.html", clients=api_client_service.all_clients(),
+                           form=ApiClientForm(formdata=None), new_token=token, new_token_client=client)
+
+
+@bp.route("/api-clients/<int:client_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(Permission.MANAGE_API_CLIENTS)
+def revoke_api_token(client_id, token_id):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.client_id != client_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    api_client_service.revoke_token(token)
+    flash(f"Token {token.prefix}… revoked")
+    return redirect(url_for("admin.api_clients"))

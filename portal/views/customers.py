@@ -32,9 +32,11 @@ def show(customer_id):
     audit.record_and_commit("customer.viewed", customer_id=customer.id,
                             detail={"through": "page", "fields": record.shown})
     advisers = caseload_service.advisers_for(current_user) if has_permission(current_user, Permission.ASSIGN_CASELOAD) else []
+    subcontractors = (current_user.organisation.subcontractors
+                      if has_permission(current_user, Permission.ASSIGN_SUBCONTRACTOR) else [])
     return render_template("views/customers/show.html", customer=customer, record=record,
                            referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
-                           advisers=advisers, confirm=ConfirmForm())
+                           advisers=advisers, subcontractors=subcontractors)
 
 
 def _referral_for(customer_id, referral_id):
@@ -112,9 +114,36 @@ def assign_adviser(customer_id, referral_id):
     if not form.validate_on_submit():
         abort(400)
     adviser = db.session.get(User, int(form.adviser.data))
+    if referral.organisation_id != current_user.organisation_id:
+        abort(404)
     referral.adviser_id = adviser.id
     audit.record("referral.adviser_assigned", customer_id=customer_id, subject_type="referral",
                  subject_id=referral.id, detail={"adviser_id": adviser.id})
     db.session.commit()
     flash(f"{adviser.name} is now the adviser")
+    return redirect(url_for("customers.show", customer_id=customer_id))
+
+
+@bp.route("/<int:customer_id>/referrals/<int:referral_id>/subcontractor", methods=["POST"])
+@requires(Permission.ASSIGN_SUBCONTRACTOR)
+def assign_subcontractor(customer_id, referral_id):
+    """R-DATA-6: the prime decides which customers its sub-contractor may see."""
+    referral = _referral_for(customer_id, referral_id)
+    if referral.organisation_id != current_user.organisation_id:
+        abort(404)
+    choices = {str(o.id): o for o in current_user.organisation.subcontractors}
+
+    class AssignForm(ConfirmForm):
+        subcontractor = SelectField(choices=[("", "None")] + [(key, o.name) for key, o in choices.items()])
+
+    form = AssignForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = choices.get(form.subcontractor.data)
+    referral.subcontractor_id = chosen.id if chosen else None
+    audit.record("referral.subcontractor_assigned" if chosen else "referral.subcontractor_removed",
+                 customer_id=customer_id, subject_type="referral", subject_id=referral.id,
+                 detail={"subcontractor_id": chosen.id if chosen else None})
+    db.session.commit()
+    flash(f"{chosen.name} can now see this customer" if chosen else "No sub-contractor is assigned now")
     return redirect(url_for("customers.show", customer_id=customer_id))

@@ -1,0 +1,38 @@
+"""The data policy as a page, and each customer's access log (R-DATA-1, R-DATA-7)."""
+import json
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from portal import audit, data_access, scope
+from portal.permissions import Permission, requires
+
+bp = Blueprint("policy", __name__)
+
+
+@bp.route("/data-policy")
+@requires(Permission.VIEW_DATA_POLICY)
+def matrix():
+    rules = data_access.policy_matrix()
+    columns, cells = [], {}
+    for rule in rules:
+        column = (rule.audience.label, rule.programme.name if rule.programme else "Every programme",
+                  {True: "Accredited", False: "Not accredited", None: "Any"}[rule.accredited])
+        if column not in columns:
+            columns.append(column)
+        cells[(rule.field, column)] = rule.access
+    return render_template("views/policy/matrix.html", columns=columns, cells=cells, fields=data_access.DWP_FIELDS)
+
+
+@bp.route("/customers/<int:customer_id>/access-log")
+@requires(Permission.VIEW_ACCESS_LOG)
+def access_log(customer_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    name = data_access.visible_names(current_user, [customer.id]).get(customer.id, customer.reference)
+    entries = []
+    for event in audit.events_for_customer(customer.id):
+        detail = json.loads(event.detail or "{}")
+        fields = detail.get("fields")
+        entries.append({"event": event, "through": detail.get("through"),
+                        "fields": [data_access.FIELD_LABELS.get(f, f) for f in fields] if fields else []})
+    return render_template("views/policy/access_log.html", customer=customer, customer_name=name, entries=entries)
