@@ -8,8 +8,8 @@ from sqlalchemy import select
 from portal import data_access
 from portal.extensions import db
 from portal.models import (
-    Appointment, Customer, Organisation, OrganisationKind, Programme, Referral, ReferralStatus, ReferralTransition,
-    Role, User,
+    ApiClient, Appointment, Consent, ConsentKind, Customer, Organisation, OrganisationKind, Programme, Referral,
+    ReferralStatus, ReferralTransition, Role, User,
 )
 from portal.models.base import utcnow
 from portal.security import passwords, totp
@@ -95,6 +95,7 @@ def load_demo_data(password, totp_secret):
     db.session.flush()
 
     _add_customers(random.Random(2026), organisations, users, programmes, now)
+    db.session.add(ApiClient(name="DWP referral system (demo)"))
     db.session.commit()
     return True
 
@@ -157,6 +158,22 @@ def _add_customers(rng, organisations, users, programmes, now):
                                        starts_at=datetime.combine(referred_on + timedelta(days=7), time(10, 30), tzinfo=UK),
                                        details="First meeting with an adviser", booked_by_id=officer.id))
             _walk(referral, state, referred_on, today, officer, advisers[index % 2], organisations, programmes)
+            _add_consents(customer, organisation, advisers[index % 2], index, referred_on)
+
+
+def _add_consents(customer, organisation, adviser, index, referred_on):
+    """Some customers agreed to share health information (R-DATA-3) and their support network (R-DATA-8)."""
+    agreed = referred_on + timedelta(days=10)
+    if index % 2 == 1:
+        db.session.add(Consent(customer=customer, organisation=organisation, kind=ConsentKind.DATA_SHARING,
+                               given_on=agreed, recorded_by_id=adviser.id))
+        items = "health_summary medical_details" if index % 4 == 1 else "health_summary"
+        db.session.add(Consent(customer=customer, organisation=organisation, kind=ConsentKind.HEALTH,
+                               health_items=items, given_on=agreed, recorded_by_id=adviser.id))
+    if index == 3:
+        db.session.add(Consent(customer=customer, organisation=organisation, kind=ConsentKind.SUPPORT_NETWORK,
+                               people="Mair Jones, mother; Tom Baker, support worker", given_on=agreed,
+                               recorded_by_id=adviser.id))
 
 
 def _walk(referral, state, referred_on, today, officer, adviser, organisations, programmes):

@@ -92,6 +92,7 @@ class Consent(db.Model):
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     withdrawn_at = mapped_column(UTCDateTime)
 
+    customer = relationship("Customer")
     organisation = relationship("Organisation")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
     withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from portal import data_access, scope
+from portal import audit, data_access, scope
 from portal.extensions import db
 from portal.forms import ConfirmForm, ReferralForm
 from portal.models import Customer, Organisation, Programme, Referral
@@ -36,6 +36,7 @@ def index():
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     names = data_access.visible_names(current_user, [referral.customer_id for referral, *_ in rows])
+    audit.record_and_commit("referrals.listed", customer_ids=list(names), detail={"through": "page", "fields": ["name"]})
     return render_template("views/referrals/index.html", rows=rows, names=names, page=page,
                            page_count=max(1, -(-total // PAGE_SIZE)), total=total)
 
