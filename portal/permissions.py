@@ -24,7 +24,7 @@ class Permission(enum.StrEnum):
     VIEW_ALL_REFERRALS = "view_all_referrals"
     CREATE_REFERRAL = "create_referral"
     CONFIRM_ELIGIBILITY = "confirm_eligibility"
-    RECORD_PARTICIPATION = "record_participation"
+    CHANGE_REFERRAL_STATUS = "change_referral_status"
     TRANSFER_REFERRAL = "transfer_referral"
     ASSIGN_CASELOAD = "assign_caseload"
     ASSIGN_SUBCONTRACTOR = "assign_subcontractor"
@@ -38,11 +38,11 @@ class Permission(enum.StrEnum):
 
 ROLE_PERMISSIONS = {
     Role.ADVISER: {
-        Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.RECORD_PARTICIPATION,
+        Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.CHANGE_REFERRAL_STATUS,
         Permission.RECORD_CONSENT,
     },
     Role.MANAGER: {
-        Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.RECORD_PARTICIPATION,
+        Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.CHANGE_REFERRAL_STATUS,
         Permission.RECORD_CONSENT, Permission.MANAGE_STAFF, Permission.TRANSFER_REFERRAL,
         Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
         Permission.EXPORT_CASELOAD,
@@ -64,14 +64,27 @@ ROLE_PERMISSIONS = {
 }
 
 
+# Staff of a sub-contractor work only on the customers their prime assigned (R-DATA-6): they do not
+# change referrals, record consents, export or manage the prime's caseload (DOMAIN §1).
+SUBCONTRACTOR_PERMISSIONS = {
+    Role.ADVISER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER},
+    Role.MANAGER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.MANAGE_STAFF},
+}
+
 # What a DWP system holding a live API token may do.
 API_CLIENT_PERMISSIONS = {Permission.API_REFERRALS}
 
 
-def has_permission(user, permission):
+def permissions_of(user):
     if not getattr(user, "is_authenticated", False):
-        return False
-    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+        return frozenset()
+    if user.is_subcontractor_staff:
+        return SUBCONTRACTOR_PERMISSIONS.get(user.role, frozenset())
+    return ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def has_permission(user, permission):
+    return permission in permissions_of(user)
 
 
 def requires(permission):

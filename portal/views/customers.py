@@ -47,7 +47,7 @@ def _referral_for(customer_id, referral_id):
 
 
 @bp.route("/<int:customer_id>/referrals/<int:referral_id>/<any(start, complete, exit):action>", methods=["GET", "POST"])
-@requires(Permission.RECORD_PARTICIPATION)
+@requires(Permission.CHANGE_REFERRAL_STATUS)
 def change_status(customer_id, referral_id, action):
     referral = _referral_for(customer_id, referral_id)
     to_status, heading, date_label = ACTIONS[action]
