@@ -34,16 +34,19 @@ class Permission(enum.StrEnum):
     EXPORT_CASELOAD = "export_caseload"
     MANAGE_API_CLIENTS = "manage_api_clients"
     API_REFERRALS = "api_referrals"
+    VIEW_PLAN = "view_plan"
+    EDIT_PLAN = "edit_plan"
 
 
 ROLE_PERMISSIONS = {
     Role.ADVISER: {
         Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.CHANGE_REFERRAL_STATUS,
-        Permission.RECORD_CONSENT,
+        Permission.RECORD_CONSENT, Permission.VIEW_PLAN, Permission.EDIT_PLAN,
     },
     Role.MANAGER: {
         Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.CHANGE_REFERRAL_STATUS,
-        Permission.RECORD_CONSENT, Permission.MANAGE_STAFF, Permission.TRANSFER_REFERRAL,
+        Permission.RECORD_CONSENT, Permission.VIEW_PLAN, Permission.EDIT_PLAN, Permission.MANAGE_STAFF,
+        Permission.TRANSFER_REFERRAL,
         Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
         Permission.EXPORT_CASELOAD,
     },
@@ -54,7 +57,7 @@ ROLE_PERMISSIONS = {
     # Inspectors read; nothing in their set changes a customer's record.
     Role.INSPECTOR: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
-        Permission.VIEW_DATA_POLICY,
+        Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN,
     },
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {
@@ -67,8 +70,9 @@ ROLE_PERMISSIONS = {
 # Staff of a sub-contractor work only on the customers their prime assigned (R-DATA-6): they do not
 # change referrals, record consents, export or manage the prime's caseload (DOMAIN §1).
 SUBCONTRACTOR_PERMISSIONS = {
-    Role.ADVISER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER},
-    Role.MANAGER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.MANAGE_STAFF},
+    Role.ADVISER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN},
+    Role.MANAGER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
+                   Permission.MANAGE_STAFF},
 }
 
 # What a DWP system holding a live API token may do.

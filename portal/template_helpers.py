@@ -26,6 +26,16 @@ def uk_datetime(value):
     return local.strftime("%-d %B %Y at ") + local.strftime("%-I:%M%p").lower()
 
 
+def hours(value):
+    """4.5 -> '4.5 hours', 1 -> '1 hour', 2.25 -> '2.25 hours'."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f") if hasattr(value, "normalize") else f"{value:g}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} hour" if text == "1" else f"{text} hours"
+
+
 def form_errors(form):
     """The error summary for a form, linking date fields to their day input (ecosystem.md §1.6a)."""
     summary = wtforms_errors(form)
@@ -43,6 +53,7 @@ def can(permission_name):
 def register(app):
     app.add_template_filter(uk_date)
     app.add_template_filter(uk_datetime)
+    app.add_template_filter(hours)
     app.add_template_global(form_errors)
     app.add_template_global(can)
     app.add_template_global(date.today, "today")

@@ -17,7 +17,7 @@ from tests import factories
 
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
 # Tables whose rows the migrations seed and the tests rely on.
-KEEP_TABLES = {"alembic_version", "programme", "policy_rule"}
+KEEP_TABLES = {"alembic_version", "programme", "policy_rule", "distance_domain"}
 
 
 def test_config(database_url, **overrides):

@@ -4,12 +4,19 @@ from portal.models.audit import AuditEvent, AuditEventCustomer
 from portal.models.customer import Appointment, Customer, DwpRecord
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
+from portal.models.plan import (
+    Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
+    PlanVersion, Review, Signature, SignatureMethod, SigningLink, SupportItem, TaperStep, VersionStatus,
+)
 from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule
 from portal.models.programme import Programme
 from portal.models.referral import Referral, ReferralStatus, ReferralTransition
 from portal.models.user import Invitation, PasswordReset, Role, User, UserSession
 
 __all__ = [
+    "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
+    "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
+    "TaperStep", "VersionStatus",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
     "Appointment", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",

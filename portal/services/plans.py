@@ -1,0 +1,363 @@
+"""Individual Support Plans: versions, sections, signatures (R-ISP-1..10, R-SIGN-1).
+
+An agreed version never changes: every write goes through `_editable`, which refuses anything but a
+draft. A save carries the lock version its form started from; a stale one raises Conflict.
+"""
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.extensions import db
+from portal.models.base import utcnow
+from portal.models.plan import (
+    Barrier, FundingRequest, Milestone, Objective, Plan, PlanParty, PlanVersion, Signature, SignatureMethod,
+    SupportItem, TaperStep, VersionStatus,
+)
+from portal.services import plan_rules
+
+# Scalar fields by section, in task-list order; list sections hold rows instead.
+SCALAR_SECTIONS = {
+    "needs": ("needs_assessment", "needs_assessed_on"),
+    "goals": ("aspirations", "job_goal", "target_weekly_hours", "target_hours_reason"),
+    "length": ("length_rationale",),
+    "reviews": ("review_every_weeks", "first_review_on"),
+    "permitted_work": ("permitted_work", "permitted_work_hours", "permitted_work_details"),
+    "programme": ("strand", "dea_approval_name", "dea_approval_on"),
+    "in_work": ("in_work", "employer_name", "job_title", "job_start_on", "check_settled_in", "check_transport",
+                "check_benefits_advice", "check_adjustments"),
+}
+LIST_MODELS = {
+    "barriers": (Barrier, ("category", "description", "impact", "response")),
+    "objectives": (Objective, ("what", "how_often", "measure", "target_on", "achieved_on")),
+    "support": (SupportItem, ("kind", "description", "deliverer", "deliverer_name", "planned_hours")),
+    "milestones": (Milestone, ("description", "agreed_on", "achieved_on")),
+    "funding": (FundingRequest, ("source", "purpose", "amount", "outcome")),
+    "taper": (TaperStep, ("from_week", "to_week", "support", "hours_per_week")),
+    "parties": (PlanParty, ("role", "name", "required")),
+}
+RELATIONSHIPS = {"barriers": "barriers", "objectives": "objectives", "support": "support_items",
+                 "milestones": "milestones", "funding": "funding", "taper": "taper_steps", "parties": "parties"}
+SECTION_TITLES = {
+    "needs": "Needs assessment",
+    "barriers": "Barriers to work",
+    "goals": "Aspirations and job goal",
+    "objectives": "Objectives",
+    "support": "Support and qualifications",
+    "milestones": "Milestones",
+    "funding": "Funding from other organisations",
+    "length": "Time on the programme",
+    "reviews": "Review schedule",
+    "permitted_work": "Permitted work",
+    "programme": "Programme details",
+    "in_work": "In-work support",
+    "parties": "Who signs the plan",
+}
+
+
+class PlanError(ValueError):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class Conflict(Exception):
+    """Someone saved this version since the form was opened."""
+
+    def __init__(self, version):
+        super().__init__("conflict")
+        self.version = version
+
+
+def _key():
+    return secrets.token_hex(6)
+
+
+def plans_for(customer_id):
+    return db.session.scalars(select(Plan).where(Plan.customer_id == customer_id).order_by(Plan.created_at)).all()
+
+
+def current_version(plan):
+    """The newest version: the one being worked on, or the agreed one if there is no newer draft."""
+    return plan.versions[-1] if plan.versions else None
+
+
+def agreed_version(plan):
+    agreed = [v for v in plan.versions if v.status == VersionStatus.AGREED]
+    return agreed[-1] if agreed else None
+
+
+def start_plan(*, customer, referral, by, customer_name):
+    """R-ISP-1: a plan is started when the customer starts; version 1 is a draft."""
+    if referral.started_on is None:
+        raise PlanError("Record that the customer has started before starting their plan")
+    existing = db.session.scalar(select(Plan).where(Plan.customer_id == customer.id,
+                                                    Plan.programme_id == referral.programme_id))
+    if existing is not None:
+        raise PlanError("This customer already has a plan for this programme")
+    plan = Plan(customer_id=customer.id, programme_id=referral.programme_id)
+    version = PlanVersion(plan=plan, number=1, organisation_id=referral.organisation_id, referral=referral,
+                          status=VersionStatus.DRAFT, created_by_id=by.id, reason="First plan")
+    version.parties = [
+        PlanParty(key=_key(), position=0, role="customer", name=customer_name, required=True),
+        PlanParty(key=_key(), position=1, role="adviser", name=by.name, required=True),
+    ]
+    db.session.add(plan)
+    db.session.flush()
+    audit.record("plan.started", customer_id=customer.id, subject_type="plan_version", subject_id=version.id)
+    db.session.commit()
+    return plan
+
+
+def _editable(version, expected_lock):
+    if version.status != VersionStatus.DRAFT:
+        raise PlanError(f"Version {version.number} is {version.status.label.lower()} and cannot change. "
+                        "Start a new version to make changes.")
+    if expected_lock is not None and int(expected_lock) != version.lock_version:
+        raise Conflict(version)
+
+
+def _touch(version, by, section, customer_id):
+    version.lock_version += 1
+    audit.record("plan.section_saved", customer_id=customer_id, subject_type="plan_version",
+                 subject_id=version.id, detail={"section": section, "version": version.number})
+
+
+def save_section(version, section, values, *, expected_lock, by):
+    _editable(version, expected_lock)
+    for name in SCALAR_SECTIONS[section]:
+        if name in values:
+            setattr(version, name, values[name])
+    _touch(version, by, section, version.plan.customer_id)
+    db.session.commit()
+
+
+def save_item(version, section, values, *, expected_lock, by, item=None, objective_ids=None):
+    _editable(version, expected_lock)
+    model, fields = LIST_MODELS[section]
+    rows = getattr(version, RELATIONSHIPS[section])
+    if item is None:
+        item = model(key=_key(), position=len(rows))
+        rows.append(item)
+    for name in fields:
+        if name in values:
+            setattr(item, name, values[name])
+    if objective_ids is not None:
+        item.objectives = [o for o in version.objectives if o.id in set(objective_ids)]
+    _touch(version, by, section, version.plan.customer_id)
+    db.session.commit()
+    return item
+
+
+def remove_item(version, section, item, *, expected_lock, by):
+    _editable(version, expected_lock)
+    getattr(version, RELATIONSHIPS[section]).remove(item)
+    _touch(version, by, section, version.plan.customer_id)
+    db.session.commit()
+
+
+def item_of(version, section, item_id):
+    for item in getattr(version, RELATIONSHIPS[section]):
+        if item.id == item_id:
+            return item
+    return None
+
+
+# Content, hash and comparison ------------------------------------------------------------------
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def canonical_content(version):
+    """Everything the parties agree to, as plain data in a fixed order (what the hash covers)."""
+    content = {"plan_id": version.plan_id, "version": version.number}
+    for fields in SCALAR_SECTIONS.values():
+        for name in fields:
+            content[name] = _plain(getattr(version, name))
+    for section, (_model, fields) in LIST_MODELS.items():
+        rows = []
+        for item in getattr(version, RELATIONSHIPS[section]):
+            row = {"key": item.key, **{name: _plain(getattr(item, name)) for name in fields}}
+            if section == "support":
+                row["objectives"] = sorted(o.key for o in item.objectives)
+            rows.append(row)
+        content[section] = rows
+    return content
+
+
+def content_hash(version):
+    payload = json.dumps(canonical_content(version), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Change:
+    section: str
+    what: str
+    before: object
+    after: object
+
+
+def compare(older, newer):
+    """What changed from one version to another, section by section."""
+    a, b = canonical_content(older), canonical_content(newer)
+    changes = []
+    for section, fields in SCALAR_SECTIONS.items():
+        for name in fields:
+            if a[name] != b[name]:
+                changes.append(Change(SECTION_TITLES[section], name.replace("_", " ").capitalize(), a[name], b[name]))
+    for section, (_model, fields) in LIST_MODELS.items():
+        before = {row["key"]: row for row in a[section]}
+        after = {row["key"]: row for row in b[section]}
+        for key, row in after.items():
+            label = _row_label(section, row)
+            if key not in before:
+                changes.append(Change(SECTION_TITLES.get(section, section), f"Added: {label}", None, _row_text(row)))
+            elif before[key] != row:
+                changes.append(Change(SECTION_TITLES.get(section, section), f"Changed: {label}",
+                                      _row_text(before[key]), _row_text(row)))
+        for key, row in before.items():
+            if key not in after:
+                changes.append(Change(SECTION_TITLES.get(section, section), f"Removed: {_row_label(section, row)}",
+                                      _row_text(row), None))
+    return changes
+
+
+def _row_label(section, row):
+    text = row.get("what") or row.get("description") or row.get("source") or row.get("name") or row.get("support") or ""
+    return plan_rules._short(str(text))
+
+
+def _row_text(row):
+    return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in row.items() if k != "key" and v not in (None, "", []))
+
+
+# Signing ---------------------------------------------------------------------------------------
+
+
+def check(version):
+    return plan_rules.problems(version, version.plan.programme)
+
+
+def send_for_signature(version, *, expected_lock, by):
+    _editable(version, expected_lock)
+    found = check(version)
+    if found:
+        raise PlanError(f"The plan breaks {len(found)} rule{'s' if len(found) != 1 else ''}")
+    version.status = VersionStatus.AWAITING_SIGNATURES
+    version.sent_for_signature_at = utcnow()
+    version.content_hash = content_hash(version)
+    version.lock_version += 1
+    audit.record("plan.sent_for_signature", customer_id=version.plan.customer_id, subject_type="plan_version",
+                 subject_id=version.id, detail={"content_hash": version.content_hash})
+    db.session.commit()
+
+
+def return_to_draft(version, *, by):
+    if version.status != VersionStatus.AWAITING_SIGNATURES:
+        raise PlanError("Only a plan awaiting signatures can go back to draft")
+    version.status = VersionStatus.DRAFT
+    version.content_hash = None
+    version.lock_version += 1
+    audit.record("plan.returned_to_draft", customer_id=version.plan.customer_id, subject_type="plan_version",
+                 subject_id=version.id)
+    db.session.commit()
+
+
+def unsigned_parties(version):
+    signed = {s.party_id for s in version.signatures if s.content_hash == version.content_hash}
+    return [p for p in version.parties if p.required and p.id not in signed]
+
+
+def sign(version, party, *, method, typed_name, declaration, seen_hash, by=None, language="en",
+         document_format="standard", representative_relationship=None, representative_reason=None,
+         witness_name=None, drawn_signature_png=None, ip_address=None, user_agent=None):
+    """R-SIGN-1: record one party's agreement to the exact content they saw; agree when all have signed."""
+    if version.status != VersionStatus.AWAITING_SIGNATURES:
+        raise PlanError("This version is not waiting for signatures")
+    if seen_hash != version.content_hash:
+        raise PlanError("The plan has changed since this page was opened. Read it again before signing.")
+    if party.version_id != version.id or party not in unsigned_parties(version):
+        raise PlanError("This person has already signed this version")
+    if not (typed_name or "").strip():
+        raise PlanError("Type your name to sign", field="typed_name")
+    if method == SignatureMethod.REPRESENTATIVE and not (representative_relationship and representative_reason):
+        raise PlanError("Enter the representative's relationship to the customer and why they are signing",
+                        field="representative_relationship")
+    if method == SignatureMethod.VERBAL_WITNESSED and not witness_name:
+        raise PlanError("Enter the name of the witness to the customer's agreement", field="witness_name")
+    signature = Signature(
+        version_id=version.id, party_id=party.id, method=method, typed_name=typed_name.strip(),
+        content_hash=version.content_hash, declaration=declaration, language=language,
+        document_format=document_format, representative_relationship=representative_relationship,
+        representative_reason=representative_reason, witness_name=witness_name,
+        drawn_signature_png=drawn_signature_png, recorded_by_id=by.id if by else None,
+        ip_address=ip_address, user_agent=(user_agent or "")[:300] or None,
+    )
+    db.session.add(signature)
+    db.session.flush()
+    db.session.refresh(version)
+    audit.record("plan.signed", customer_id=version.plan.customer_id, subject_type="plan_version",
+                 subject_id=version.id, actor=by,
+                 detail={"party": party.role, "method": str(method), "content_hash": version.content_hash})
+    if not unsigned_parties(version):
+        _agree(version)
+    db.session.commit()
+    return signature
+
+
+def _agree(version):
+    now = utcnow()
+    for other in version.plan.versions:
+        if other.status == VersionStatus.AGREED and other.id != version.id:
+            other.status = VersionStatus.SUPERSEDED
+            other.superseded_at = now
+    version.status = VersionStatus.AGREED
+    version.agreed_at = now
+    audit.record("plan.agreed", customer_id=version.plan.customer_id, subject_type="plan_version",
+                 subject_id=version.id, detail={"content_hash": version.content_hash})
+
+
+def revise(plan, *, by, reason, organisation_id=None, referral=None):
+    """R-ISP-10: changing an agreed plan starts a new draft, a copy of the latest version."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanError("Say why the plan is changing", field="reason")
+    source = current_version(plan)
+    if source.status in (VersionStatus.DRAFT, VersionStatus.AWAITING_SIGNATURES):
+        raise PlanError("There is already a version in progress")
+    number = (db.session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == plan.id)) or 0) + 1
+    version = PlanVersion(plan=plan, number=number, organisation_id=organisation_id or source.organisation_id,
+                          referral=referral or source.referral, status=VersionStatus.DRAFT, created_by_id=by.id,
+                          reason=reason)
+    db.session.add(version)
+    for fields in SCALAR_SECTIONS.values():
+        for name in fields:
+            setattr(version, name, getattr(source, name))
+    keys_to_objective = {}
+    for section, (model, fields) in LIST_MODELS.items():
+        copies = []
+        for item in getattr(source, RELATIONSHIPS[section]):
+            copy = model(key=item.key, position=item.position, **{name: getattr(item, name) for name in fields})
+            if section == "objectives":
+                keys_to_objective[item.key] = copy
+            if section == "support":
+                copy.objectives = [keys_to_objective[o.key] for o in item.objectives if o.key in keys_to_objective]
+            copies.append(copy)
+        setattr(version, RELATIONSHIPS[section], copies)
+    db.session.flush()
+    audit.record("plan.revised", customer_id=plan.customer_id, subject_type="plan_version", subject_id=version.id,
+                 detail={"from_version": source.number, "reason": reason})
+    db.session.commit()
+    return version

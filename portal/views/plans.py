@@ -1,0 +1,388 @@
+"""A customer's Individual Support Plan: task list, sections, versions, comparison and signing."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import data_access, scope
+from portal.extensions import db
+from portal.models import PlanVersion, ReferralStatus, SignatureMethod, VersionStatus
+from portal.permissions import Permission, requires
+from portal.plan_forms import ITEM_FORMS, SECTION_FORMS, YES_NO_FIELDS, LockForm, ReasonForm
+from portal.services import plan_rules, plans
+from portal.views.helpers import add_error
+
+bp = Blueprint("plans", __name__, url_prefix="/customers/<int:customer_id>/plan")
+
+
+def _name(customer):
+    return data_access.visible_names(current_user, [customer.id]).get(customer.id, customer.reference)
+
+
+def _visible_versions(user, customer, plan):
+    """R-REF-1: a provider that transferred the customer keeps the versions it agreed, and nothing newer."""
+    if not user.role.is_provider:
+        return list(plan.versions)
+    organisation_id = user.organisation.prime_id if user.is_subcontractor_staff else user.organisation_id
+    if any(r.status.is_open for r in scope.referrals_in_scope(user, customer)):
+        return list(plan.versions)
+    return [v for v in plan.versions if v.organisation_id == organisation_id and v.status in
+            (VersionStatus.AGREED, VersionStatus.SUPERSEDED)]
+
+
+def _version_or_404(customer, version_id):
+    version = db.session.get(PlanVersion, version_id)
+    if version is None or version.plan.customer_id != customer.id:
+        abort(404)
+    if version not in _visible_versions(current_user, customer, version.plan):
+        abort(404)
+    return version
+
+
+def _may_edit(version):
+    """Only the provider holding the open referral edits, and only a draft."""
+    referral = version.referral
+    return (version.is_editable and current_user.role.is_provider and not current_user.is_subcontractor_staff
+            and version.organisation_id == current_user.organisation_id
+            and referral is not None and referral.status.is_open)
+
+
+def _editable_or_403(version):
+    if not _may_edit(version):
+        if not version.is_editable:
+            flash(f"Version {version.number} is {version.status.label.lower()} and cannot change. Start a new version.")
+            return False
+        abort(403)
+    return True
+
+
+@bp.route("/", methods=["GET"])
+@requires(Permission.VIEW_PLAN)
+def index(customer_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    rows = [(plan, _visible_versions(current_user, customer, plan)) for plan in plans.plans_for(customer.id)]
+    rows = [(plan, versions) for plan, versions in rows if versions]
+    startable = [r for r in scope.referrals_in_scope(current_user, customer)
+                 if r.status == ReferralStatus.STARTED and r.organisation_id == current_user.organisation_id
+                 and not any(plan.programme_id == r.programme_id for plan, _ in rows)]
+    return render_template("views/plans/index.html", customer=customer, customer_name=_name(customer), rows=rows,
+                           startable=startable)
+
+
+@bp.route("/start/<int:referral_id>", methods=["POST"])
+@requires(Permission.EDIT_PLAN)
+def start(customer_id, referral_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    referral = scope.referral_or_404(current_user, referral_id)
+    if referral.customer_id != customer.id or referral.organisation_id != current_user.organisation_id:
+        abort(404)
+    try:
+        plan = plans.start_plan(customer=customer, referral=referral, by=current_user, customer_name=_name(customer))
+    except plans.PlanError as error:
+        flash(str(error))
+        return redirect(url_for("plans.index", customer_id=customer.id))
+    return redirect(url_for("plans.version", customer_id=customer.id, version_id=plan.versions[0].id))
+
+
+def _section_statuses(version, problems):
+    broken = {p.section for p in problems}
+    content = plans.canonical_content(version)
+    statuses = {}
+    for section in plans.SECTION_TITLES:
+        if section in plans.SCALAR_SECTIONS:
+            filled = any(content[name] not in (None, "") for name in plans.SCALAR_SECTIONS[section])
+        else:
+            filled = bool(content[section])
+        statuses[section] = "broken" if section in broken else ("done" if filled else "empty")
+    return statuses
+
+
+def _task_sections(version):
+    sections = [s for s in plans.SECTION_TITLES if s != "programme" or version.plan.programme.code == "WORK_CHOICE"]
+    return sections
+
+
+@bp.route("/<int:version_id>")
+@requires(Permission.VIEW_PLAN)
+def version(customer_id, version_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    problems = plans.check(version)
+    show_problems = request.args.get("check") == "1" and version.is_editable
+    return render_template(
+        "views/plans/version.html", customer=customer, customer_name=_name(customer), version=version,
+        problems=problems, show_problems=show_problems, statuses=_section_statuses(version, problems),
+        sections=_task_sections(version), titles=plans.SECTION_TITLES, may_edit=_may_edit(version),
+        unsigned=plans.unsigned_parties(version) if version.status == VersionStatus.AWAITING_SIGNATURES else [],
+        lock_form=LockForm(lock_version=version.lock_version), labels=plan_rules, weeks_left=_weeks_left(version),
+    )
+
+
+def _weeks_left(version):
+    """SES 4.04: 52 weeks; Work Choice transitional: 2 years (IFS 20). None where nothing applies."""
+    from datetime import date, timedelta
+
+    referral = version.referral
+    if referral is None or referral.started_on is None:
+        return None
+    code = version.plan.programme.code
+    weeks = version.plan.programme.duration_weeks if code == "SES" else (104 if version.strand == "transitional" else None)
+    if not weeks:
+        return None
+    end = referral.started_on + timedelta(weeks=weeks)
+    return {"weeks": max(0, (end - date.today()).days // 7), "ends_on": end, "total": weeks}
+
+
+def _form_values(form, section):
+    values = {}
+    for field in form:
+        if field.name in ("csrf_token", "lock_version", "submit", "objectives"):
+            continue
+        value = field.data
+        if field.name in YES_NO_FIELDS:
+            value = {"yes": True, "no": False}.get(value)
+        elif isinstance(value, str):
+            value = value or None
+        values[field.name] = value
+    return values
+
+
+@bp.route("/<int:version_id>/sections/<section>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLAN)
+def section(customer_id, version_id, section):
+    if section not in SECTION_FORMS:
+        abort(404)
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    if not _editable_or_403(version):
+        return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    form_class = SECTION_FORMS[section]
+    form = form_class()
+    if not form.is_submitted():
+        for name in plans.SCALAR_SECTIONS[section]:
+            value = getattr(version, name)
+            if name in YES_NO_FIELDS and value is not None:
+                value = "yes" if value else "no"
+            getattr(form, name).data = value
+        form.lock_version.data = version.lock_version
+    if form.validate_on_submit():
+        values = _form_values(form, section)
+        try:
+            plans.save_section(version, section, values, expected_lock=form.lock_version.data, by=current_user)
+        except plans.Conflict:
+            db.session.rollback()
+            return _conflict(customer, version, section, form)
+        flash(f"{plans.SECTION_TITLES[section]} saved")
+        return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    return render_template("views/plans/section.html", customer=customer, customer_name=_name(customer),
+                           version=version, form=form, title=plans.SECTION_TITLES[section])
+
+
+def _conflict(customer, version, section, form):
+    """Two advisers saved the same version: keep this adviser's text and show what the other saved."""
+    db.session.refresh(version)
+    theirs = [(getattr(form, name).label.text, _display(getattr(version, name)))
+              for name in plans.SCALAR_SECTIONS.get(section, ()) if hasattr(form, name)]
+    form.lock_version.data = version.lock_version
+    return render_template("views/plans/conflict.html", customer=customer, customer_name=_name(customer),
+                           version=version, form=form, theirs=theirs, title=plans.SECTION_TITLES.get(section, section)), 409
+
+
+def _display(value):
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    return "" if value is None else str(value)
+
+
+@bp.route("/<int:version_id>/items/<section>/new", methods=["GET", "POST"])
+@bp.route("/<int:version_id>/items/<section>/<int:item_id>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLAN)
+def item(customer_id, version_id, section, item_id=None):
+    if section not in ITEM_FORMS:
+        abort(404)
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    if not _editable_or_403(version):
+        return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    row = plans.item_of(version, section, item_id) if item_id is not None else None
+    if item_id is not None and row is None:
+        abort(404)
+    form = ITEM_FORMS[section]()
+    if section == "support":
+        form.objectives.choices = [(o.id, plan_rules._short(o.what, 80)) for o in version.objectives]
+    if not form.is_submitted():
+        form.lock_version.data = version.lock_version
+        if row is not None:
+            for name in plans.LIST_MODELS[section][1]:
+                getattr(form, name).data = getattr(row, name)
+            if section == "support":
+                form.objectives.data = [o.id for o in row.objectives]
+    if form.validate_on_submit():
+        try:
+            plans.save_item(version, section, _form_values(form, section), expected_lock=form.lock_version.data,
+                            by=current_user, item=row,
+                            objective_ids=form.objectives.data if section == "support" else None)
+        except plans.Conflict:
+            db.session.rollback()
+            return _conflict(customer, version, section, form)
+        flash(f"{plans.SECTION_TITLES[section]}: saved")
+        return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id) + f"#{section}")
+    return render_template("views/plans/section.html", customer=customer, customer_name=_name(customer),
+                           version=version, form=form, title=plans.SECTION_TITLES[section], row=row, section=section)
+
+
+@bp.route("/<int:version_id>/items/<section>/<int:item_id>/remove", methods=["POST"])
+@requires(Permission.EDIT_PLAN)
+def remove_item(customer_id, version_id, section, item_id):
+    if section not in ITEM_FORMS:
+        abort(404)
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    if not _editable_or_403(version):
+        return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    row = plans.item_of(version, section, item_id)
+    if row is None:
+        abort(404)
+    form = LockForm()
+    try:
+        plans.remove_item(version, section, row, expected_lock=form.lock_version.data, by=current_user)
+    except plans.Conflict:
+        db.session.rollback()
+        flash("Someone else changed this plan while you were looking at it. Check it and try again.")
+    return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id) + f"#{section}")
+
+
+@bp.route("/<int:version_id>/send", methods=["POST"])
+@requires(Permission.EDIT_PLAN)
+def send(customer_id, version_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    if not _editable_or_403(version):
+        return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    form = LockForm()
+    try:
+        plans.send_for_signature(version, expected_lock=form.lock_version.data, by=current_user)
+    except plans.Conflict:
+        db.session.rollback()
+        flash("Someone else changed this plan while you were looking at it. Check it and try again.")
+    except plans.PlanError:
+        db.session.rollback()
+        return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id, check=1))
+    else:
+        flash("The plan is ready to sign")
+    return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+
+
+@bp.route("/<int:version_id>/draft", methods=["POST"])
+@requires(Permission.EDIT_PLAN)
+def back_to_draft(customer_id, version_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    if version.organisation_id != current_user.organisation_id:
+        abort(403)
+    try:
+        plans.return_to_draft(version, by=current_user)
+    except plans.PlanError as error:
+        flash(str(error))
+    return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+
+
+@bp.route("/<int:plan_id>/revise", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLAN)
+def revise(customer_id, plan_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    plan = next((p for p in plans.plans_for(customer.id) if p.id == plan_id), None)
+    if plan is None:
+        abort(404)
+    referral = next((r for r in scope.referrals_in_scope(current_user, customer)
+                     if r.programme_id == plan.programme_id and r.status.is_open
+                     and r.organisation_id == current_user.organisation_id), None)
+    if referral is None:
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            version = plans.revise(plan, by=current_user, reason=form.reason.data,
+                                   organisation_id=current_user.organisation_id, referral=referral)
+        except plans.PlanError as error:
+            add_error(form, "reason", str(error))
+        else:
+            return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    return render_template("views/plans/revise.html", customer=customer, customer_name=_name(customer), form=form,
+                           plan=plan)
+
+
+@bp.route("/compare")
+@requires(Permission.VIEW_PLAN)
+def compare(customer_id):
+    customer = scope.customer_or_404(current_user, customer_id)
+    older = _version_or_404(customer, request.args.get("from", type=int) or 0)
+    newer = _version_or_404(customer, request.args.get("to", type=int) or 0)
+    if older.plan_id != newer.plan_id:
+        abort(404)
+    if older.number > newer.number:
+        older, newer = newer, older
+    between = [v for v in older.plan.versions if older.number < v.number <= newer.number]
+    return render_template("views/plans/compare.html", customer=customer, customer_name=_name(customer),
+                           older=older, newer=newer, changes=plans.compare(older, newer), between=between)
+
+
+@bp.route("/<int:version_id>/sign/<int:party_id>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLAN)
+def sign(customer_id, version_id, party_id):
+    """In person, on the adviser's device: the party reads the plan, ticks the declaration, types their name."""
+    from portal.plan_forms import SignInPersonForm
+
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    if version.organisation_id != current_user.organisation_id:
+        abort(403)
+    party = next((p for p in version.parties if p.id == party_id), None)
+    if party is None:
+        abort(404)
+    form = SignInPersonForm()
+    form.declaration.label.text = DECLARATIONS[party.role]
+    if request.method == "GET":
+        form.seen_hash.data = version.content_hash
+    if form.validate_on_submit():
+        method = SignatureMethod(form.method.data) if party.role == "customer" else SignatureMethod.ADVISER
+        try:
+            plans.sign(version, party, method=method, typed_name=form.typed_name.data,
+                       declaration=DECLARATIONS[party.role], seen_hash=form.seen_hash.data, by=current_user,
+                       representative_relationship=form.representative_relationship.data or None,
+                       representative_reason=form.representative_reason.data or None,
+                       witness_name=form.witness_name.data or None,
+                       ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+        except plans.PlanError as error:
+            db.session.rollback()
+            add_error(form, error.field or "typed_name", str(error))
+        else:
+            flash(f"{party.name} has signed")
+            return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    return render_template("views/plans/sign.html", customer=customer, customer_name=_name(customer),
+                           version=version, party=party, form=form, declaration=DECLARATIONS[party.role],
+                           labels=plan_rules)
+
+
+DECLARATIONS = {
+    "customer": "I have read this plan, or had it read to me. I understand it and I agree to it.",
+    "adviser": "I agree this plan with the customer on behalf of my organisation.",
+    "employer": "I agree the in-work support in this plan on behalf of the employer.",
+    "other": "I have read this plan and I agree to my part in it.",
+}
+
+
+@bp.route("/<int:version_id>/items/<section>")
+@requires(Permission.VIEW_PLAN)
+def items(customer_id, version_id, section):
+    if section not in ITEM_FORMS:
+        abort(404)
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    rows = getattr(version, plans.RELATIONSHIPS[section])
+    problems = [p for p in plans.check(version) if p.section == section] if version.is_editable else []
+    return render_template("views/plans/items.html", customer=customer, customer_name=_name(customer),
+                           version=version, section=section, rows=rows, title=plans.SECTION_TITLES[section],
+                           may_edit=_may_edit(version), problems=problems, labels=plan_rules,
+                           lock_form=LockForm(lock_version=version.lock_version))

@@ -1,0 +1,215 @@
+"""Individual Support Plans: rules, versions, comparison, conflicts and signing (R-ISP-*, R-SIGN-1)."""
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Plan, PlanVersion, Signature, VersionStatus
+from portal.services import plan_rules, plans
+from tests.factories import sign_in_as
+
+TODAY = date.today()
+
+
+def d(value):
+    return [str(value.day), str(value.month), str(value.year)]
+
+
+@pytest.fixture
+def started(client, world):
+    """An SES adviser with a started customer and a fresh draft plan."""
+    customer = world.customers["ses_started"]
+    sign_in_as(client, world.users["ses_adviser"])
+    response = client.post(f"/customers/{customer.id}/plan/start/{customer.referrals[0].id}")
+    assert response.status_code == 302
+    plan = db.session.scalar(select(Plan).where(Plan.customer_id == customer.id))
+    return customer, plan, plan.versions[0]
+
+
+def base(customer, version):
+    return f"/customers/{customer.id}/plan/{version.id}"
+
+
+def lock(version):
+    db.session.refresh(version)
+    return str(version.lock_version)
+
+
+def fill_complete_plan(client, customer, version):
+    """Everything the rules need, through the pages an adviser uses."""
+    url = base(customer, version)
+    steps = [
+        ("sections/needs", {"needs_assessment": "Wants warehouse work; anxiety in crowds", "needs_assessed_on": d(TODAY)}),
+        ("sections/goals", {"aspirations": "A steady job near home", "job_goal": "Warehouse operative", "target_weekly_hours": "16"}),
+        ("items/barriers/new", {"category": "debt", "description": "Rent arrears", "impact": "Worry", "response": "Advocacy with the council"}),
+        ("items/objectives/new", {"what": "Apply for warehouse jobs", "how_often": "Weekly", "measure": "3 applications a week", "target_on": d(TODAY + timedelta(days=60))}),
+        ("sections/length", {"length_rationale": "Needs 6 months to build confidence"}),
+        ("sections/reviews", {"review_every_weeks": "6", "first_review_on": d(TODAY + timedelta(days=42))}),
+        ("sections/permitted_work", {"permitted_work": "no"}),
+    ]
+    for path, data in steps:
+        response = client.post(f"{url}/{path}", data={**data, "lock_version": lock(version)})
+        assert response.status_code == 302, (path, response.get_data(as_text=True)[:3000])
+    objective = version.objectives[0]
+    response = client.post(f"{url}/items/support/new", data={
+        "kind": "support", "description": "CV workshop", "deliverer": "provider", "planned_hours": "6",
+        "objectives": [str(objective.id)], "lock_version": lock(version)})
+    assert response.status_code == 302
+
+
+def test_r_isp_1_a_plan_starts_only_when_the_customer_has_started(client, world):
+    customer = world.customers["ses_referred"]
+    sign_in_as(client, world.users["ses_adviser"])
+    client.post(f"/customers/{customer.id}/plan/start/{customer.referrals[0].id}")
+    assert db.session.scalar(select(func.count(Plan.id))) == 0
+
+
+def test_task_list_shows_each_sections_status(client, started):
+    customer, plan, version = started
+    page = client.get(base(customer, version)).get_data(as_text=True)
+    assert "Needs assessment" in page and "Not yet started" in page
+    client.post(f"{base(customer, version)}/sections/needs", data={"needs_assessment": "Assessed", "lock_version": lock(version)})
+    page = client.get(base(customer, version)).get_data(as_text=True)
+    assert re.search(r"Needs assessment.*?Completed", page, re.S)
+
+
+def test_rules_block_sending_and_list_each_broken_rule_with_a_link(client, started):
+    customer, plan, version = started
+    url = base(customer, version)
+    client.post(f"{url}/items/support/new", data={"kind": "support", "description": "CV workshop", "deliverer": "provider", "lock_version": lock(version)})
+    response = client.post(f"{url}/send", data={"lock_version": lock(version)})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The plan cannot be sent for signature yet" in page
+    assert "Support item &#39;CV workshop&#39; is not linked to an objective" in page
+    for rule in ("R-ISP-1", "R-ISP-2", "R-ISP-3", "R-ISP-4", "R-ISP-5", "R-ISP-6", "R-ISP-7", "R-ISP-9"):
+        assert rule in page
+    db.session.refresh(version)
+    assert version.status == VersionStatus.DRAFT
+
+
+def test_r_isp_2_under_16_hours_needs_a_reason_for_ses(client, started):
+    customer, plan, version = started
+    version.target_weekly_hours = Decimal("10")
+    rules = [p.rule for p in plan_rules.problems(version, plan.programme) if p.field == "target_hours_reason"]
+    assert rules == ["R-ISP-2"]
+    version.target_hours_reason = "Agreed with the GP: build up gradually"
+    assert not [p for p in plan_rules.problems(version, plan.programme) if p.field == "target_hours_reason"]
+    db.session.rollback()
+
+
+def test_r_isp_8_in_work_plan_needs_employer_taper_checks_and_employer_signature(client, started):
+    customer, plan, version = started
+    version.in_work = True
+    found = {p.message for p in plan_rules.problems(version, plan.programme) if p.rule in ("R-ISP-8", "R-SIGN-1")}
+    assert "Record the employer for the in-work support plan" in found
+    assert "Show how in-work support will change over time" in found
+    assert "Record the in-work check on transport" in found
+    assert "An in-work plan must be signed by the employer too" in found
+    db.session.rollback()
+
+
+def test_r_isp_10_and_r_sign_1_sign_agree_and_revise(client, started, world):
+    customer, plan, version = started
+    fill_complete_plan(client, customer, version)
+    response = client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    db.session.refresh(version)
+    assert version.status == VersionStatus.AWAITING_SIGNATURES and version.content_hash == plans.content_hash(version)
+    # The customer signs in person, then the adviser.
+    for party in version.parties:
+        page = client.get(f"{base(customer, version)}/sign/{party.id}").get_data(as_text=True)
+        assert "Apply for warehouse jobs" in page
+        seen = re.search(r'name="seen_hash"[^>]*value="([0-9a-f]{64})"', page) or re.search(r'value="([0-9a-f]{64})"', page)
+        response = client.post(f"{base(customer, version)}/sign/{party.id}", data={
+            "seen_hash": seen.group(1), "method": "in_person", "declaration": "y", "typed_name": party.name})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.refresh(version)
+    assert version.status == VersionStatus.AGREED
+    signatures = db.session.scalars(select(Signature).where(Signature.version_id == version.id)).all()
+    assert {s.content_hash for s in signatures} == {version.content_hash}
+    # An agreed version never changes: the service refuses, and the pages say so.
+    with pytest.raises(plans.PlanError):
+        plans.save_section(version, "needs", {"needs_assessment": "changed"}, expected_lock=None, by=world.users["ses_adviser"])
+    client.post(f"{base(customer, version)}/sections/needs", data={"needs_assessment": "Sneaky", "lock_version": lock(version)})
+    db.session.refresh(version)
+    assert version.needs_assessment != "Sneaky"
+    # Revising needs a reason and makes version 2; version 1 is superseded once version 2 is agreed.
+    page = client.post(f"/customers/{customer.id}/plan/{plan.id}/revise", data={"reason": ""}).get_data(as_text=True)
+    assert "Say why the plan is changing" in page
+    response = client.post(f"/customers/{customer.id}/plan/{plan.id}/revise", data={"reason": "Review: add a forklift licence"})
+    assert response.status_code == 302
+    second = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == 2))
+    assert second.status == VersionStatus.DRAFT and second.objectives[0].key == version.objectives[0].key
+    assert second.support_items[0].objectives[0].id == second.objectives[0].id  # links follow the copy
+    client.post(f"{base(customer, second)}/items/objectives/new", data={
+        "what": "Get a forklift licence", "how_often": "One course", "measure": "Licence passed",
+        "target_on": d(TODAY + timedelta(days=90)), "lock_version": lock(second)})
+    page = client.get(f"/customers/{customer.id}/plan/compare?from={version.id}&to={second.id}").get_data(as_text=True)
+    assert "Added: Get a forklift licence" in page and "Review: add a forklift licence" in page
+    # Version 1 stays readable.
+    assert "Apply for warehouse jobs" in client.get(base(customer, version)).get_data(as_text=True)
+
+
+def test_signing_refuses_a_changed_plan(client, started):
+    customer, plan, version = started
+    fill_complete_plan(client, customer, version)
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    party = version.parties[0]
+    page = client.post(f"{base(customer, version)}/sign/{party.id}", data={
+        "seen_hash": "0" * 64, "method": "in_person", "declaration": "y", "typed_name": "Someone"}).get_data(as_text=True)
+    assert "The plan has changed since this page was opened" in page
+    assert db.session.scalar(select(func.count(Signature.id))) == 0
+
+
+def test_a_representative_or_witness_must_be_named(client, started):
+    customer, plan, version = started
+    fill_complete_plan(client, customer, version)
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    db.session.refresh(version)
+    party = version.parties[0]
+    page = client.post(f"{base(customer, version)}/sign/{party.id}", data={
+        "seen_hash": version.content_hash, "method": "verbal_witnessed", "declaration": "y", "typed_name": "X"}).get_data(as_text=True)
+    assert "name of the witness" in page
+    response = client.post(f"{base(customer, version)}/sign/{party.id}", data={
+        "seen_hash": version.content_hash, "method": "verbal_witnessed", "declaration": "y", "typed_name": "X",
+        "witness_name": "Mair Jones"})
+    assert response.status_code == 302
+
+
+def test_concurrent_edit_second_save_gets_the_conflict_page_with_its_text(client, started, app, world):
+    customer, plan, version = started
+    stale = lock(version)
+    first = client.post(f"{base(customer, version)}/sections/needs", data={"needs_assessment": "First adviser's text", "lock_version": stale})
+    assert first.status_code == 302
+    other = app.test_client()
+    sign_in_as(other, world.users["ses_manager"])
+    second = other.post(f"{base(customer, version)}/sections/needs", data={"needs_assessment": "Second adviser's text", "lock_version": stale})
+    page = second.get_data(as_text=True)
+    assert second.status_code == 409
+    assert "Someone else has changed this plan" in page
+    assert "First adviser&#39;s text" in page and "Second adviser&#39;s text" in page
+    db.session.refresh(version)
+    assert version.needs_assessment == "First adviser's text"
+
+
+def test_other_organisations_cannot_see_the_plan(client, started, world):
+    customer, plan, version = started
+    sign_in_as(client, world.users["ses_b_adviser"])
+    assert client.get(base(customer, version)).status_code == 404
+    assert client.get(f"/customers/{customer.id}/plan/").status_code == 404
+
+
+def test_inspector_reads_but_cannot_edit(client, started, world):
+    customer, plan, version = started
+    sign_in_as(client, world.users["inspector"])
+    assert client.get(base(customer, version)).status_code == 200
+    assert client.post(f"{base(customer, version)}/sections/needs", data={"needs_assessment": "x", "lock_version": "1"}).status_code == 403
+
+
+def test_every_plan_change_is_audited(client, started):
+    customer, plan, version = started
+    client.post(f"{base(customer, version)}/sections/needs", data={"needs_assessment": "Assessed", "lock_version": lock(version)})
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.customer_id == customer.id)).all()
+    assert "plan.started" in actions and "plan.section_saved" in actions
