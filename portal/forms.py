@@ -255,4 +255,5 @@ class CaseloadFilterForm(PortalForm):
     programme = SelectField("Programme", widget=GovSelect(), choices=[], validate_choice=False)
     status = SelectField("Status", widget=GovSelect(), choices=[], validate_choice=False)
     adviser = SelectField("Adviser", widget=GovSelect(), choices=[], validate_choice=False)
+    flag = SelectField("Needs attention", widget=GovSelect(), choices=[], validate_choice=False)
     submit = SubmitField("Apply filters", widget=GovSubmitInput())

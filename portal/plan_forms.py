@@ -192,3 +192,30 @@ class SignInPersonForm(PortalForm):
                                validators=[DataRequired("Tick the box to say you agree to the plan")])
     typed_name = _line("Type your full name", 200, "Type your full name to sign")
     submit = SubmitField("Sign the plan", widget=GovSubmitInput())
+
+
+class ReviewForm(PortalForm):
+    held_on = GovDateField("Date of the review", validators=[InputRequired("Enter the date of the review")])
+    participants = _text("Who took part", 1000, "Enter who took part", "For example, the customer, their mother, the adviser")
+    what_changed = _text("What changed", 5000, description="Progress, and any change to the plan. A change to the plan also needs a new version.")
+    next_review_on = GovDateField("Next review date", validators=[InputRequired("Enter the next review date")])
+    submit = SubmitField("Record the review", widget=GovSubmitInput())
+
+
+class AssessmentForm(PortalForm):
+    """Fields for each domain (domain_<id>) are added per programme by `assessment_form`."""
+
+    assessed_on = GovDateField("Date of the assessment", validators=[InputRequired("Enter the date of the assessment")])
+    label = _line("What this assessment is", 60, "Say what this assessment is", "For example, Start, or Review 2")
+    submit = SubmitField("Save scores", widget=GovSubmitInput())
+
+
+def assessment_form(domains, formdata=None):
+    class Form(AssessmentForm):
+        pass
+
+    for domain in domains:
+        setattr(Form, f"domain_{domain.id}", RadioField(
+            domain.label, widget=GovRadioInput(), choices=[(str(n), str(n)) for n in range(1, 11)],
+            validators=[InputRequired(f"Give a score for {domain.label.lower()}")]))
+    return Form() if formdata is None else Form(formdata=formdata)

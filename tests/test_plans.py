@@ -213,3 +213,55 @@ def test_every_plan_change_is_audited(client, started):
     client.post(f"{base(customer, version)}/sections/needs", data={"needs_assessment": "Assessed", "lock_version": lock(version)})
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.customer_id == customer.id)).all()
     assert "plan.started" in actions and "plan.section_saved" in actions
+
+
+def test_r_isp_5_reviews_set_the_next_due_date_and_the_caseload_flags_overdue(client, started, world):
+    customer, plan, version = started
+    fill_complete_plan(client, customer, version)
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    db.session.refresh(version)
+    for party in version.parties:
+        client.post(f"{base(customer, version)}/sign/{party.id}", data={
+            "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": party.name})
+    db.session.refresh(plan)
+    assert plan.next_review_on == TODAY + timedelta(days=42)
+    url = f"/customers/{customer.id}/plan/{plan.id}/reviews"
+    page = client.post(url, data={"held_on": d(TODAY), "participants": "Customer, adviser",
+                                  "next_review_on": d(TODAY - timedelta(days=1))}).get_data(as_text=True)
+    assert "The next review must be after this one" in page
+    response = client.post(url, data={"held_on": d(TODAY - timedelta(days=30)), "participants": "Customer, adviser, mother",
+                                      "what_changed": "Good progress", "next_review_on": d(TODAY - timedelta(days=2))})
+    assert response.status_code == 302
+    db.session.refresh(plan)
+    assert plan.next_review_on == TODAY - timedelta(days=2)
+    assert "is overdue" in client.get(url).get_data(as_text=True)
+    sign_in_as(client, world.users["ses_manager"])
+    flagged = client.get("/caseload/?flag=review_overdue").get_data(as_text=True)
+    assert "Review overdue" in flagged and "SES Started" in flagged
+    assert "SES Referred" not in flagged
+
+
+def test_caseload_filters_plans_awaiting_signatures(client, started, world):
+    customer, plan, version = started
+    fill_complete_plan(client, customer, version)
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    page = client.get("/caseload/?flag=awaiting_signatures").get_data(as_text=True)
+    assert "SES Started" in page and "Awaiting signatures" in page and "SES Referred" not in page
+
+
+def test_r_isp_6_distance_travelled_scores_show_as_a_chart_and_a_table(client, started):
+    customer, plan, version = started
+    from portal.services.plans import domains_for
+
+    domains = domains_for(plan.programme_id)
+    assert [d.code for d in domains] == ["confidence", "job_search", "motivation", "health_at_work"]
+    url = f"/customers/{customer.id}/plan/{plan.id}/distance"
+    page = client.post(url, data={"assessed_on": d(TODAY), "label": "Start"}).get_data(as_text=True)
+    assert "Give a score for confidence" in page
+    for label, score in (("Start", "3"), ("Review 1", "6")):
+        data = {"assessed_on": d(TODAY), "label": label, **{f"domain_{dm.id}": score for dm in domains}}
+        assert client.post(url, data=data).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "<svg" in page and 'role="img"' in page
+    assert "Confidence, Review 1: 6 out of 10" in page
+    assert "+3" in page  # change since the start, in the table

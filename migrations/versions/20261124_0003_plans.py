@@ -18,7 +18,6 @@ depends_on = None
 
 
 def upgrade():
-
     op.create_table('distance_domain',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
@@ -35,12 +34,14 @@ def upgrade():
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('next_review_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_plan_customer_id_customer'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_plan_programme_id_programme')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan'))
     )
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_next_review_on'), ['next_review_on'], unique=False)
 
     op.create_table('distance_assessment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -288,8 +289,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['support_item_id'], ['plan_support_item.id'], name=op.f('fk_plan_support_item_objective_support_item_id_plan_support_item'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('support_item_id', 'objective_id', name=op.f('pk_plan_support_item_objective'))
     )
-
-
     _seed_distance_domains()
 
 
@@ -325,7 +324,6 @@ def _seed_distance_domains():
 
 
 def downgrade():
-
     op.drop_table('plan_support_item_objective')
     with op.batch_alter_table('plan_signing_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_signing_link_version_id'))
@@ -378,8 +376,8 @@ def downgrade():
 
     op.drop_table('distance_assessment')
     with op.batch_alter_table('plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_next_review_on'))
         batch_op.drop_index(batch_op.f('ix_plan_customer_id'))
 
     op.drop_table('plan')
     op.drop_table('distance_domain')
-

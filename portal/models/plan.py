@@ -36,8 +36,13 @@ class Plan(db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    # When the next review is due (R-ISP-5): the agreed plan's first review, then each review's next date.
+    # Kept here so the caseload can flag and filter overdue reviews in one query.
+    next_review_on = mapped_column(Date, index=True)
 
     programme = relationship("Programme")
+    reviews = relationship("Review", order_by="Review.held_on.desc()")
+    assessments = relationship("DistanceAssessment", order_by="DistanceAssessment.assessed_on")
     versions = relationship("PlanVersion", back_populates="plan", order_by="PlanVersion.number",
                             foreign_keys="PlanVersion.plan_id")
 

@@ -1,11 +1,14 @@
 """The caseload query: one page of referrals in the user's scope, with a fixed number of queries."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, select
 
 from portal import data_access
 from portal.extensions import db
-from portal.models import Customer, Programme, Referral, ReferralStatus, User
+from portal.models import Customer, Plan, PlanVersion, Programme, Referral, ReferralStatus, User, VersionStatus
 from portal.scope import referral_scope
 
 
@@ -15,7 +18,15 @@ class CaseloadFilters:
     programme: str = ""
     status: str = ""
     adviser_id: int | None = None
+    flag: str = ""
     page: int = 1
+
+
+FLAGS = {"review_overdue": "Review overdue", "awaiting_signatures": "Plan awaiting signatures"}
+
+
+def _today():
+    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 @dataclass
@@ -25,6 +36,12 @@ class CaseloadRow:
     name: str
     programme_name: str
     adviser_name: str | None
+    next_review_on: object = None
+    awaiting_signatures: bool = False
+
+    @property
+    def review_overdue(self):
+        return self.next_review_on is not None and self.next_review_on < _today()
 
 
 @dataclass
@@ -50,6 +67,13 @@ def _query(user, filters):
         query = query.where(Referral.status == ReferralStatus(filters.status))
     if filters.adviser_id:
         query = query.where(Referral.adviser_id == filters.adviser_id)
+    plan_of_referral = and_(Plan.customer_id == Referral.customer_id, Plan.programme_id == Referral.programme_id)
+    if filters.flag == "review_overdue":
+        query = query.where(Referral.status == ReferralStatus.STARTED,
+                            exists().where(plan_of_referral, Plan.next_review_on < _today()))
+    elif filters.flag == "awaiting_signatures":
+        query = query.where(exists().where(plan_of_referral, PlanVersion.plan_id == Plan.id,
+                                           PlanVersion.status == VersionStatus.AWAITING_SIGNATURES))
     return query
 
 
@@ -65,12 +89,27 @@ def caseload_page(user, filters, page_size):
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    names = data_access.visible_names(user, [referral.customer_id for referral, *_ in rows])
+    customer_ids = [referral.customer_id for referral, *_ in rows]
+    names = data_access.visible_names(user, customer_ids)
+    plan_facts = _plan_facts(customer_ids)
     return CaseloadPage(
-        rows=[CaseloadRow(referral, reference, names.get(referral.customer_id, ""), programme_name, adviser_name)
+        rows=[CaseloadRow(referral, reference, names.get(referral.customer_id, ""), programme_name, adviser_name,
+                          *plan_facts.get((referral.customer_id, referral.programme_id), (None, False)))
               for referral, reference, programme_name, adviser_name in rows],
         total=total, page=page, page_size=page_size,
     )
+
+
+def _plan_facts(customer_ids):
+    """{(customer id, programme id): (next review date, awaiting signatures?)} for one page, in one query."""
+    if not customer_ids:
+        return {}
+    awaiting = exists().where(PlanVersion.plan_id == Plan.id, PlanVersion.status == VersionStatus.AWAITING_SIGNATURES)
+    rows = db.session.execute(
+        select(Plan.customer_id, Plan.programme_id, Plan.next_review_on, awaiting).where(Plan.customer_id.in_(customer_ids))
+    )
+    return {(customer_id, programme_id): (next_review, bool(waiting))
+            for customer_id, programme_id, next_review, waiting in rows}
 
 
 def caseload_rows(user, filters, limit):

@@ -16,8 +16,8 @@ from portal import audit
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.plan import (
-    Barrier, FundingRequest, Milestone, Objective, Plan, PlanParty, PlanVersion, Signature, SignatureMethod,
-    SupportItem, TaperStep, VersionStatus,
+    Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
+    PlanVersion, Review, Signature, SignatureMethod, SupportItem, TaperStep, VersionStatus,
 )
 from portal.services import plan_rules
 
@@ -325,6 +325,10 @@ def _agree(version):
             other.superseded_at = now
     version.status = VersionStatus.AGREED
     version.agreed_at = now
+    plan = version.plan
+    latest_review = plan.reviews[0] if plan.reviews else None
+    if latest_review is None or latest_review.next_review_on is None:
+        plan.next_review_on = version.first_review_on
     audit.record("plan.agreed", customer_id=version.plan.customer_id, subject_type="plan_version",
                  subject_id=version.id, detail={"content_hash": version.content_hash})
 
@@ -361,3 +365,55 @@ def revise(plan, *, by, reason, organisation_id=None, referral=None):
                  detail={"from_version": source.number, "reason": reason})
     db.session.commit()
     return version
+
+
+# Reviews and distance travelled ------------------------------------------------------------------
+
+
+def record_review(plan, *, by, held_on, participants, what_changed, next_review_on, today):
+    """R-ISP-5: a review held, who took part, what changed, and the next review date."""
+    if held_on > today:
+        raise PlanError("The review date must be today or in the past", field="held_on")
+    if next_review_on <= held_on:
+        raise PlanError("The next review must be after this one", field="next_review_on")
+    review = Review(plan_id=plan.id, version_id=current_version(plan).id, held_on=held_on,
+                    participants=participants.strip(), what_changed=(what_changed or "").strip() or None,
+                    next_review_on=next_review_on, recorded_by_id=by.id)
+    db.session.add(review)
+    plan.next_review_on = next_review_on
+    db.session.flush()
+    audit.record("plan.reviewed", customer_id=plan.customer_id, subject_type="plan_review", subject_id=review.id,
+                 detail={"held_on": held_on, "next_review_on": next_review_on})
+    db.session.commit()
+    return review
+
+
+def domains_for(programme_id):
+    return db.session.scalars(select(DistanceDomain).where(DistanceDomain.programme_id == programme_id)
+                              .order_by(DistanceDomain.position)).all()
+
+
+def record_assessment(plan, *, by, assessed_on, label, scores, today):
+    """R-ISP-6: one distance-travelled assessment, a score from 1 to 10 for each of the programme's domains."""
+    if assessed_on > today:
+        raise PlanError("The assessment date must be today or in the past", field="assessed_on")
+    domains = domains_for(plan.programme_id)
+    missing = [d.label for d in domains if scores.get(d.id) is None]
+    if missing:
+        raise PlanError(f"Give a score for {missing[0].lower()}", field=f"domain_{domains[0].id}")
+    assessment = DistanceAssessment(plan_id=plan.id, assessed_on=assessed_on, label=label.strip(),
+                                    recorded_by_id=by.id)
+    assessment.scores = [DistanceScore(domain_id=d.id, score=int(scores[d.id])) for d in domains]
+    db.session.add(assessment)
+    db.session.flush()
+    audit.record("plan.distance_assessed", customer_id=plan.customer_id, subject_type="distance_assessment",
+                 subject_id=assessment.id, detail={"label": label, "scores": {d.code: scores[d.id] for d in domains}})
+    db.session.commit()
+    return assessment
+
+
+def distance_table(plan):
+    """(domains, [(assessment, {domain id: score})]) in date order, for the chart and its table."""
+    domains = domains_for(plan.programme_id)
+    rows = [(a, {s.domain_id: s.score for s in a.scores}) for a in plan.assessments]
+    return domains, rows

@@ -23,11 +23,13 @@ def _filters():
     form.status.choices = [("", "All statuses")] + [(s.value, s.label) for s in ReferralStatus]
     advisers = caseload_service.advisers_for(current_user)
     form.adviser.choices = [("", "All advisers")] + [(str(a.id), a.name) for a in advisers]
+    form.flag.choices = [("", "Everyone")] + list(caseload_service.FLAGS.items())
     filters = caseload_service.CaseloadFilters(
         search=(form.q.data or "")[:100],
         programme=form.programme.data or "",
         status=form.status.data or "",
         adviser_id=int(form.adviser.data) if (form.adviser.data or "").isdigit() else None,
+        flag=form.flag.data if form.flag.data in caseload_service.FLAGS else "",
         page=max(1, request.args.get("page", 1, type=int)),
     )
     return form, filters
