@@ -84,10 +84,11 @@ def register_security(app):
 
 def register_blueprints(app):
     from portal.views import (
-        admin, api, auth, caseload, consents, customers, health, home, plans, policy, referrals, staff,
+        admin, api, auth, caseload, consents, customers, health, home, plans, policy, referrals, signing, staff,
     )
 
-    for module in (auth, home, admin, staff, referrals, caseload, customers, consents, plans, policy, health, api):
+    for module in (auth, home, admin, staff, referrals, caseload, customers, consents, plans, policy, signing, health,
+                   api):
         app.register_blueprint(module.bp)
 
 

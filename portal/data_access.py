@@ -326,6 +326,20 @@ def name_search_condition(term):
     return Customer.id.in_(select(DwpRecord.customer_id).where(DwpRecord.search_name.like(pattern, escape="\\")))
 
 
+def date_of_birth_matches(customer_id, date_of_birth):
+    """A yes/no check for the remote signing page; the date of birth itself is never shown there."""
+    record = db.session.get(DwpRecord, customer_id)
+    return record is not None and record.date_of_birth is not None and record.date_of_birth == date_of_birth
+
+
+def customer_preferences(customer_id):
+    """The language and format a customer asked for (shown to every audience by the policy)."""
+    record = db.session.get(DwpRecord, customer_id)
+    if record is None:
+        return "en", "standard"
+    return record.preferred_language or "en", record.format_needs or "standard"
+
+
 def new_dwp_record(customer, facts):
     """Create the DWP record from a referral officer's entry (a write, not a read)."""
     record = DwpRecord(customer=customer, **facts)

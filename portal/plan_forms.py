@@ -219,3 +219,15 @@ def assessment_form(domains, formdata=None):
             domain.label, widget=GovRadioInput(), choices=[(str(n), str(n)) for n in range(1, 11)],
             validators=[InputRequired(f"Give a score for {domain.label.lower()}")]))
     return Form() if formdata is None else Form(formdata=formdata)
+
+
+class SigningLinkForm(PortalForm):
+    email = StringField("Email address to send the link to", widget=GovTextInput(),
+                        validators=[DataRequired("Enter the email address to send the link to"), Length(max=254)])
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+    def validate_email(self, field):
+        from portal.forms import EMAIL_PATTERN
+
+        if not EMAIL_PATTERN.match(field.data or ""):
+            raise ValidationError("Enter an email address in the correct format, like name@example.org")

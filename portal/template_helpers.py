@@ -50,7 +50,27 @@ def can(permission_name):
     return has_permission(current_user, Permission(permission_name))
 
 
+def date_in(value, lang="en"):
+    from portal.signing_text import date_in as localised
+
+    return localised(value, lang)
+
+
+def hours_in(value, lang="en"):
+    from portal.signing_text import TEXT
+
+    text = hours(value)
+    if lang == "cy" and text:
+        return text.replace(" hours", " " + TEXT["cy"]["hours"]).replace(" hour", " " + TEXT["cy"]["hour"])
+    return text
+
+
 def register(app):
+    from portal.signing_text import TEXT
+
+    app.add_template_global(TEXT, "customer_text")
+    app.add_template_filter(date_in)
+    app.add_template_filter(hours_in)
     app.add_template_filter(uk_date)
     app.add_template_filter(uk_datetime)
     app.add_template_filter(hours)

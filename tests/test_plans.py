@@ -265,3 +265,87 @@ def test_r_isp_6_distance_travelled_scores_show_as_a_chart_and_a_table(client, s
     assert "<svg" in page and 'role="img"' in page
     assert "Confidence, Review 1: 6 out of 10" in page
     assert "+3" in page  # change since the start, in the table
+
+
+def _ready_for_signature(client, customer, version):
+    fill_complete_plan(client, customer, version)
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    db.session.refresh(version)
+
+
+def _send_link(client, customer, version, party):
+    from portal.models import OutboxMessage
+
+    response = client.post(f"{base(customer, version)}/signing-link/{party.id}", data={"email": "sam@mail.example"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    body = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first().body
+    return re.search(r"(/sign/[A-Za-z0-9_-]+)", body).group(1)
+
+
+def test_remote_signing_by_link_with_a_date_of_birth_check(client, started, app):
+    customer, plan, version = started
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    path = _send_link(client, customer, version, party)
+    phone = app.test_client()  # the customer's own device: no account, no session
+    page = phone.get(path).get_data(as_text=True)
+    assert "enter your date of birth" in page
+    wrong = phone.post(path, data={"date_of_birth": ["1", "1", "2000"]}).get_data(as_text=True)
+    assert "does not match" in wrong and "4 more tries" in wrong
+    assert phone.get(path + "/plan").status_code == 404  # not past the check yet
+    response = phone.post(path, data={"date_of_birth": ["17", "5", "1990"]})
+    assert response.status_code == 302
+    page = phone.get(path + "/plan").get_data(as_text=True)
+    assert "Apply for warehouse jobs" in page
+    page = phone.post(path + "/plan", data={"typed_name": "Test Customer"}).get_data(as_text=True)
+    assert "Tick the box" in page
+    page = phone.post(path + "/plan", data={"declaration": "y", "typed_name": "Test Customer"}).get_data(as_text=True)
+    assert "You have signed your plan" in page
+    signature = db.session.scalar(select(Signature).where(Signature.party_id == party.id))
+    assert signature.method.value == "remote_link" and signature.content_hash == version.content_hash
+    # The link works once.
+    assert phone.get(path).status_code == 404
+
+
+def test_a_signing_link_expires_after_7_days_and_dies_with_a_change(client, started, app):
+    from portal.models import SigningLink
+
+    customer, plan, version = started
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    path = _send_link(client, customer, version, party)
+    link = db.session.scalars(select(SigningLink)).first()
+    assert (link.expires_at - link.created_at).days == 7
+    link.expires_at = link.created_at - timedelta(seconds=1)
+    db.session.commit()
+    assert app.test_client().get(path).status_code == 404
+    # A fresh link, then the plan goes back to draft and changes: the link no longer works.
+    path = _send_link(client, customer, version, party)
+    client.post(f"{base(customer, version)}/draft")
+    client.post(f"{base(customer, version)}/sections/length", data={"length_rationale": "Changed", "lock_version": lock(version)})
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    assert app.test_client().get(path).status_code == 404
+
+
+def test_signing_link_attempts_are_limited(client, started, app):
+    customer, plan, version = started
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    path = _send_link(client, customer, version, party)
+    phone = app.test_client()
+    for _ in range(5):
+        phone.post(path, data={"date_of_birth": ["2", "2", "2002"]})
+    assert phone.post(path, data={"date_of_birth": ["17", "5", "1990"]}).status_code == 404
+
+
+def test_signing_pages_in_welsh(client, started, app):
+    customer, plan, version = started
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    path = _send_link(client, customer, version, party)
+    phone = app.test_client()
+    page = phone.get(path + "?lang=cy").get_data(as_text=True)
+    assert '<html lang="cy"' in page and "rhowch eich dyddiad geni" in page
+    phone.post(path + "?lang=cy", data={"date_of_birth": ["17", "5", "1990"]})
+    page = phone.get(path + "/plan?lang=cy").get_data(as_text=True)
+    assert "Eich cynllun" in page and "Apply for warehouse jobs" in page  # adviser's words stay as written

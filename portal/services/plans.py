@@ -417,3 +417,85 @@ def distance_table(plan):
     domains = domains_for(plan.programme_id)
     rows = [(a, {s.domain_id: s.score for s in a.scores}) for a in plan.assessments]
     return domains, rows
+
+
+# Remote signing links ----------------------------------------------------------------------------
+
+SIGNING_LINK_DAYS = 7
+SIGNING_CHECK_ATTEMPTS = 5
+
+
+def create_signing_link(version, party, *, by, email, base_url):
+    """A single-use link, expiring in 7 days, bound to this version's exact content; sent by the mail service."""
+    from datetime import timedelta
+
+    from flask import url_for
+
+    from portal import mail
+    from portal.models import SigningLink
+    from portal.security.tokens import new_token, token_hash
+
+    if version.status != VersionStatus.AWAITING_SIGNATURES:
+        raise PlanError("Send the plan for signature first")
+    if party not in unsigned_parties(version):
+        raise PlanError("This person has already signed")
+    token = new_token()
+    now = utcnow()
+    link = SigningLink(token_hash=token_hash(token), version_id=version.id, party_id=party.id,
+                       content_hash=version.content_hash, created_by_id=by.id, created_at=now,
+                       expires_at=now + timedelta(days=SIGNING_LINK_DAYS))
+    db.session.add(link)
+    db.session.flush()
+    url = base_url.rstrip("/") + url_for("signing.start", token=token)
+    mail.send(email, "Your support plan is ready to read and sign",
+              f"Hello {party.name},\n\nYour Individual Support Plan is ready. Read it and sign it here:\n\n{url}\n\n"
+              f"The link works once and stops working after {SIGNING_LINK_DAYS} days. You will be asked for your date "
+              "of birth first.\n\nIf you want help, or want the plan in another format, contact your adviser.\n\n"
+              "Mae eich cynllun cymorth yn barod. Gallwch ei ddarllen a'i lofnodi yn Gymraeg drwy'r ddolen uchod.\n",
+              purpose="signing_link")
+    audit.record("plan.signing_link_sent", customer_id=version.plan.customer_id, subject_type="plan_signing_link",
+                 subject_id=link.id, detail={"party": party.role})
+    db.session.commit()
+    return token
+
+
+def usable_signing_link(token):
+    """The link, if it still works: not used, not expired, not locked, and the plan unchanged since it was sent."""
+    from portal.models import SigningLink
+    from portal.security.tokens import token_hash
+
+    link = db.session.scalar(select(SigningLink).where(SigningLink.token_hash == token_hash(token or "")))
+    if link is None or link.used_at is not None or link.expires_at < utcnow():
+        return None
+    if link.failed_checks >= SIGNING_CHECK_ATTEMPTS:
+        return None
+    version = link.version
+    if version.status != VersionStatus.AWAITING_SIGNATURES or version.content_hash != link.content_hash:
+        return None
+    return link
+
+
+def record_failed_check(link):
+    link.failed_checks += 1
+    audit.record("plan.signing_check_failed", customer_id=link.version.plan.customer_id,
+                 subject_type="plan_signing_link", subject_id=link.id, detail={"attempt": link.failed_checks})
+    db.session.commit()
+    return SIGNING_CHECK_ATTEMPTS - link.failed_checks
+
+
+def sign_by_link(link, *, typed_name, declaration, language, document_format, ip_address, user_agent):
+    version = link.version
+    signature = sign(version, link.party, method=SignatureMethod.REMOTE_LINK, typed_name=typed_name,
+                     declaration=declaration, seen_hash=link.content_hash, language=language,
+                     document_format=document_format, ip_address=ip_address, user_agent=user_agent)
+    link.used_at = utcnow()
+    db.session.commit()
+    return signature
+
+
+def last_signed_by(version, role):
+    """The newest earlier version this party's role signed, to show what changed since (issue 4)."""
+    earlier = [v for v in version.plan.versions if v.number < version.number
+               and v.status in (VersionStatus.AGREED, VersionStatus.SUPERSEDED)
+               and any(s.party.role == role for s in v.signatures)]
+    return earlier[-1] if earlier else None

@@ -465,3 +465,36 @@ def distance(customer_id, plan_id):
     domains, rows = plans.distance_table(plan)
     return render_template("views/plans/distance.html", customer=customer, customer_name=_name(customer), plan=plan,
                            form=form, domains=domains, rows=rows, chart=distance_chart(domains, rows))
+
+
+@bp.route("/<int:version_id>/signing-link/<int:party_id>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLAN)
+def signing_link(customer_id, version_id, party_id):
+    """Send a single-use signing link by the mail service (R-SIGN-1, remote)."""
+    from flask import current_app
+
+    from portal.plan_forms import SigningLinkForm
+
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = _version_or_404(customer, version_id)
+    if version.organisation_id != current_user.organisation_id:
+        abort(403)
+    party = next((p for p in version.parties if p.id == party_id), None)
+    if party is None:
+        abort(404)
+    form = SigningLinkForm()
+    if request.method == "GET" and party.role == "customer":
+        # Pre-filled only where the data policy shows this user the customer's email.
+        form.email.data = data_access.visible_record(current_user, customer).get("email")
+    if form.validate_on_submit():
+        try:
+            plans.create_signing_link(version, party, by=current_user, email=form.email.data,
+                                      base_url=current_app.config["PORTAL_BASE_URL"])
+        except plans.PlanError as error:
+            db.session.rollback()
+            add_error(form, "email", str(error))
+        else:
+            flash(f"A signing link has been sent to {form.email.data}. It works once, for 7 days.")
+            return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    return render_template("views/plans/signing_link.html", customer=customer, customer_name=_name(customer),
+                           version=version, party=party, form=form)
