@@ -349,3 +349,33 @@ def test_signing_pages_in_welsh(client, started, app):
     phone.post(path + "?lang=cy", data={"date_of_birth": ["17", "5", "1990"]})
     page = phone.get(path + "/plan?lang=cy").get_data(as_text=True)
     assert "Eich cynllun" in page and "Apply for warehouse jobs" in page  # adviser's words stay as written
+
+
+def test_r_ref_1_a_transfer_hands_the_plan_over(client, started, world, app):
+    customer, plan, version = started
+    _ready_for_signature(client, customer, version)
+    for party in version.parties:
+        client.post(f"{base(customer, version)}/sign/{party.id}", data={
+            "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": party.name})
+    # A second version in progress at the sending provider, then the transfer.
+    client.post(f"/customers/{customer.id}/plan/{plan.id}/revise", data={"reason": "Draft before the move"})
+    sign_in_as(client, world.users["ses_manager"])
+    referral = customer.referrals[0]
+    client.post(f"/customers/{customer.id}/referrals/{referral.id}/transfer", data={
+        "organisation": str(world.orgs["ses_b"].id), "reason": "Moving house", "effective_on": d(TODAY)})
+    # The receiving provider sees the plan and continues it as its own version 3.
+    receiving = app.test_client()
+    sign_in_as(receiving, world.users["ses_b_adviser"])
+    assert "Continue the plan as Other SES Provider" in receiving.get(f"/customers/{customer.id}/plan/").get_data(as_text=True)
+    response = receiving.post(f"/customers/{customer.id}/plan/{plan.id}/revise", data={"reason": "Transferred: continuing"})
+    assert response.status_code == 302
+    newest = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.number.desc()))
+    assert newest.number == 3 and newest.organisation_id == world.orgs["ses_b"].id
+    assert newest.objectives[0].what == "Apply for warehouse jobs"
+    # The sending provider keeps the version it agreed, and nothing newer.
+    sender = app.test_client()
+    sign_in_as(sender, world.users["ses_adviser"])
+    assert sender.get(base(customer, version)).status_code == 200
+    assert sender.get(base(customer, newest)).status_code == 404
+    draft = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == 2))
+    assert sender.get(base(customer, draft)).status_code == 404

@@ -339,8 +339,10 @@ def revise(plan, *, by, reason, organisation_id=None, referral=None):
     if not reason:
         raise PlanError("Say why the plan is changing", field="reason")
     source = current_version(plan)
-    if source.status in (VersionStatus.DRAFT, VersionStatus.AWAITING_SIGNATURES):
+    continuing = organisation_id is not None and organisation_id != source.organisation_id
+    if source.status in (VersionStatus.DRAFT, VersionStatus.AWAITING_SIGNATURES) and not continuing:
         raise PlanError("There is already a version in progress")
+    # R-REF-1: after a transfer the receiving provider continues the current plan as its own new version.
     number = (db.session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == plan.id)) or 0) + 1
     version = PlanVersion(plan=plan, number=number, organisation_id=organisation_id or source.organisation_id,
                           referral=referral or source.referral, status=VersionStatus.DRAFT, created_by_id=by.id,
