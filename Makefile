@@ -7,6 +7,7 @@ PORT ?= 5000
 DEMO_PASSWORD ?= portal demo password
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 JS := portal/static/govuk/govuk-frontend.min.js
+OWN_JS := portal/static/session-timeout.mjs
 
 .PHONY: run test install assets demo-data clean bench
 
@@ -30,7 +31,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-assets: portal/static/portal.css $(JS)
+assets: portal/static/portal.css $(JS) $(OWN_JS)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -42,6 +43,10 @@ portal/static/portal.css: assets/portal.scss node_modules/.installed
 $(JS): node_modules/.installed
 	mkdir -p $(dir $@)
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
+
+$(OWN_JS): assets/session-timeout.mjs
+	mkdir -p $(dir $@)
+	cp $< $@
 
 demo-data: install
 	$(FLASK) db upgrade

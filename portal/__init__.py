@@ -42,6 +42,17 @@ def register_extensions(app):
 
     login_manager.user_loader(load_user_for_token)
 
+    @login_manager.unauthorized_handler
+    def sign_in_again():
+        from flask import flash, redirect, request, url_for
+
+        from portal.drafts import stash_expired_post
+
+        if stash_expired_post():
+            flash("You were signed out, so your changes were not saved yet. Sign in again to get them back.")
+        target = request.full_path if request.method == "GET" else request.path
+        return redirect(url_for("auth.sign_in", next=target.rstrip("?")))
+
 
 def _tune_sqlite(engine):
     """SQLite enforces foreign keys only when asked, per connection; waiting beats 'database is locked'."""

@@ -379,3 +379,30 @@ def test_r_ref_1_a_transfer_hands_the_plan_over(client, started, world, app):
     assert sender.get(base(customer, newest)).status_code == 404
     draft = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == 2))
     assert sender.get(base(customer, draft)).status_code == 404
+
+
+def test_text_posted_after_the_session_ended_is_kept_and_offered_back(client, started, world):
+    from portal.models import UserSession
+
+    customer, plan, version = started
+    # The session times out while the adviser types.
+    for row in db.session.scalars(select(UserSession)).all():
+        row.last_seen_at = row.last_seen_at - timedelta(minutes=31)
+    db.session.commit()
+    url = f"{base(customer, version)}/sections/needs"
+    response = client.post(url, data={"needs_assessment": "Forty minutes of careful notes", "lock_version": lock(version)})
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    db.session.refresh(version)
+    assert version.needs_assessment is None  # nothing saved without a session
+    sign_in_as(client, world.users["ses_adviser"])
+    page = client.get(url).get_data(as_text=True)
+    assert "Forty minutes of careful notes" in page and "It is not saved yet" in page
+    # Offered once; then it is the adviser's to save.
+    assert "Forty minutes of careful notes" not in client.get(url).get_data(as_text=True)
+
+
+def test_the_session_warning_and_keep_alive(client, started):
+    customer, plan, version = started
+    page = client.get(base(customer, version)).get_data(as_text=True)
+    assert 'data-session-timeout' in page and 'data-idle-seconds="1800"' in page
+    assert client.post("/session/keep-alive").status_code == 204

@@ -29,6 +29,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_distance_domain')),
     sa.UniqueConstraint('programme_id', 'code', name='uq_distance_domain_code')
     )
+    op.create_table('unsaved_draft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('form_json', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_unsaved_draft_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unsaved_draft'))
+    )
+    with op.batch_alter_table('unsaved_draft', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unsaved_draft_user_id'), ['user_id'], unique=False)
+
     op.create_table('plan',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -380,4 +392,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_plan_customer_id'))
 
     op.drop_table('plan')
+    with op.batch_alter_table('unsaved_draft', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unsaved_draft_user_id'))
+
+    op.drop_table('unsaved_draft')
     op.drop_table('distance_domain')

@@ -6,7 +6,7 @@ from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
 from portal.models.plan import (
     Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
-    PlanVersion, Review, Signature, SignatureMethod, SigningLink, SupportItem, TaperStep, VersionStatus,
+    PlanVersion, Review, Signature, SignatureMethod, SigningLink, SupportItem, TaperStep, UnsavedDraft, VersionStatus,
 )
 from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule
 from portal.models.programme import Programme
@@ -16,7 +16,7 @@ from portal.models.user import Invitation, PasswordReset, Role, User, UserSessio
 __all__ = [
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
-    "TaperStep", "VersionStatus",
+    "TaperStep", "UnsavedDraft", "VersionStatus",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
     "Appointment", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",

@@ -318,3 +318,15 @@ class DistanceScore(db.Model):
     score: Mapped[int] = mapped_column(Integer)
 
     domain = relationship("DistanceDomain")
+
+
+class UnsavedDraft(db.Model):
+    """What an adviser posted after their session ended, kept so it is not lost (issue 4: long edits)."""
+
+    __tablename__ = "unsaved_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    form_json: Mapped[str] = mapped_column(Text)
+    created_at = mapped_column(UTCDateTime, default=utcnow)

@@ -20,6 +20,15 @@ from portal.security.tokens import new_token, token_hash
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
 
 
+def touch(user):
+    """Mark the current session as active now (the keep-alive button)."""
+    from portal.models.base import utcnow as now
+
+    db.session.execute(update(UserSession).where(UserSession.token_hash == token_hash(user.session_token))
+                       .values(last_seen_at=now()))
+    db.session.commit()
+
+
 def sign_in(user):
     """Start a fresh session for a user who has passed both factors."""
     token = new_token()

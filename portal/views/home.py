@@ -26,6 +26,16 @@ def index():
     return redirect(url_for("home.account"))
 
 
+@bp.route("/session/keep-alive", methods=["POST"])
+@requires(Permission.USE_PORTAL)
+def keep_alive():
+    """The user is still here (the idle-timeout warning's "Stay signed in")."""
+    from portal.security.sessions import touch
+
+    touch(current_user)
+    return "", 204
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @requires(Permission.USE_PORTAL)
 def account():

@@ -156,8 +156,8 @@ def section(customer_id, version_id, section):
     if not _editable_or_403(version):
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     form_class = SECTION_FORMS[section]
-    form = form_class()
-    if not form.is_submitted():
+    form, recovered = _form_with_recovered_draft(form_class)
+    if not form.is_submitted() and not recovered:
         for name in plans.SCALAR_SECTIONS[section]:
             value = getattr(version, name)
             if name in YES_NO_FIELDS and value is not None:
@@ -173,8 +173,23 @@ def section(customer_id, version_id, section):
             return _conflict(customer, version, section, form)
         flash(f"{plans.SECTION_TITLES[section]} saved")
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    if recovered:
+        form.lock_version.data = version.lock_version
     return render_template("views/plans/section.html", customer=customer, customer_name=_name(customer),
-                           version=version, form=form, title=plans.SECTION_TITLES[section])
+                           version=version, form=form, title=plans.SECTION_TITLES[section], recovered=recovered)
+
+
+def _form_with_recovered_draft(form_class):
+    """On a GET, offer back what this adviser typed before their session ended, if anything."""
+    from werkzeug.datastructures import MultiDict
+
+    from portal.drafts import take
+
+    if request.method == "GET":
+        kept = take(current_user, request.path)
+        if kept:
+            return form_class(formdata=MultiDict([(k, v) for k, values in kept.items() for v in values])), True
+    return form_class(), False
 
 
 def _conflict(customer, version, section, form):
@@ -208,10 +223,12 @@ def item(customer_id, version_id, section, item_id=None):
     row = plans.item_of(version, section, item_id) if item_id is not None else None
     if item_id is not None and row is None:
         abort(404)
-    form = ITEM_FORMS[section]()
+    form, recovered = _form_with_recovered_draft(ITEM_FORMS[section])
     if section == "support":
         form.objectives.choices = [(o.id, plan_rules._short(o.what, 80)) for o in version.objectives]
-    if not form.is_submitted():
+    if recovered:
+        form.lock_version.data = version.lock_version
+    elif not form.is_submitted():
         form.lock_version.data = version.lock_version
         if row is not None:
             for name in plans.LIST_MODELS[section][1]:
@@ -229,7 +246,8 @@ def item(customer_id, version_id, section, item_id=None):
         flash(f"{plans.SECTION_TITLES[section]}: saved")
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id) + f"#{section}")
     return render_template("views/plans/section.html", customer=customer, customer_name=_name(customer),
-                           version=version, form=form, title=plans.SECTION_TITLES[section], row=row, section=section)
+                           version=version, form=form, title=plans.SECTION_TITLES[section], row=row, section=section,
+                           recovered=recovered)
 
 
 @bp.route("/<int:version_id>/items/<section>/<int:item_id>/remove", methods=["POST"])
