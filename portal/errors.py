@@ -56,7 +56,9 @@ def register(app):
             response = error_response(503, "request", "The service is unavailable; try again later")
             response.headers["Retry-After"] = "30"
             return response
-        response = app.make_response((render_template("views/errors/503.html"), 503))
+        # Rendered without context processors: Flask-Login's would load the user from the database.
+        page = app.jinja_env.get_template("views/errors/503.html").render()
+        response = app.make_response((page, 503))
         response.headers["Retry-After"] = "30"
         return response
 

@@ -32,6 +32,9 @@ def test_config(database_url, **overrides):
     }
 
 
+test_config.__test__ = False  # a helper, not a test, though test modules import it
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
@@ -53,10 +56,11 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def _clean_database(request):
+    uses_database = "app" in request.fixturenames or "database_url" in request.fixturenames
+    app = request.getfixturevalue("app") if uses_database else None
     yield
-    if "app" not in request.fixturenames and "database_url" not in request.fixturenames:
+    if app is None:
         return
-    app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
         empty_database()
