@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -26,13 +26,18 @@ class DwpRecord(db.Model):
     """
 
     __tablename__ = "dwp_record"
+    # Caseload name search is `LIKE '%term%'`: a trigram GIN index serves it on PostgreSQL (migration 0007).
+    __table_args__ = (
+        Index("ix_dwp_record_search_name_trgm", "search_name", postgresql_using="gin",
+              postgresql_ops={"search_name": "gin_trgm_ops"}),
+    )
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
     nino: Mapped[str] = mapped_column(String(9))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     # Lower-case "first last" for caseload search; derived from the name.
-    search_name: Mapped[str] = mapped_column(String(201), index=True)
+    search_name: Mapped[str] = mapped_column(String(201))
     date_of_birth = mapped_column(Date)
     address: Mapped[str | None] = mapped_column(String(400))
     postcode: Mapped[str | None] = mapped_column(String(10))
