@@ -7,9 +7,10 @@ PORT ?= 5000
 DEMO_PASSWORD ?= portal demo password
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 JS := portal/static/govuk/govuk-frontend.min.js
-OWN_JS := portal/static/session-timeout.mjs
+OWN_JS := portal/static/session-timeout.mjs portal/static/hours-total.mjs
+WELSH := portal/translations/cy/LC_MESSAGES/messages.mo
 
-.PHONY: run test install assets demo-data clean bench
+.PHONY: run test install assets translations demo-data clean bench
 
 run: install assets
 	$(FLASK) db upgrade
@@ -31,7 +32,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-assets: portal/static/portal.css $(JS) $(OWN_JS)
+assets: portal/static/portal.css $(JS) $(OWN_JS) $(WELSH)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -44,7 +45,16 @@ $(JS): node_modules/.installed
 	mkdir -p $(dir $@)
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
 
-$(OWN_JS): assets/session-timeout.mjs
+# Customer-facing Welsh (Flask-Babel). After changing words in portal/customer_words.py: make translations,
+# then translate the new entries in portal/translations/cy/LC_MESSAGES/messages.po.
+$(WELSH): portal/translations/cy/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d portal/translations --statistics
+
+translations: install
+	$(VENV)/bin/pybabel extract -F portal/translations/babel.cfg -k _l --no-location --omit-header -o portal/translations/messages.pot portal
+	$(VENV)/bin/pybabel update -i portal/translations/messages.pot -d portal/translations --ignore-obsolete --width 100
+
+portal/static/%.mjs: assets/%.mjs
 	mkdir -p $(dir $@)
 	cp $< $@
 
@@ -56,4 +66,4 @@ bench: install
 	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules portal/static instance/*.sqlite3
+	rm -rf $(VENV) node_modules portal/static instance/*.sqlite3 $(WELSH)

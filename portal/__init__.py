@@ -5,7 +5,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from portal.config import PROJECT_ROOT, check_production_config, load_config
-from portal.extensions import csrf, db, login_manager, migrate
+from portal.extensions import babel, csrf, db, login_manager, migrate
 
 
 def create_app(test_config=None):
@@ -31,6 +31,7 @@ def register_extensions(app):
         _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    babel.init_app(app)  # staff pages are English; customer pages choose their words per language
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None
@@ -95,11 +96,12 @@ def register_security(app):
 
 def register_blueprints(app):
     from portal.views import (
-        admin, api, auth, caseload, consents, customers, health, home, plans, policy, referrals, signing, staff,
+        admin, api, auth, caseload, cohorts, consents, customers, health, home, hours, plans, policy, referrals, signing,
+        staff,
     )
 
-    for module in (auth, home, admin, staff, referrals, caseload, customers, consents, plans, policy, signing, health,
-                   api):
+    for module in (auth, home, admin, staff, referrals, caseload, customers, consents, plans, hours, cohorts, policy,
+                   signing, health, api):
         app.register_blueprint(module.bp)
 
 

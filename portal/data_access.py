@@ -340,6 +340,13 @@ def customer_preferences(customer_id):
     return record.preferred_language or "en", record.format_needs or "standard"
 
 
+def is_esa_income_related(customer_id):
+    """R-HRS-5 needs to know this to warn before saving a long week; it is never shown, so every
+    provider may ask, including those whose policy hides the benefit (R-DATA-2)."""
+    record = db.session.get(DwpRecord, customer_id)
+    return record is not None and record.benefit_type == "ESA_IR"
+
+
 def new_dwp_record(customer, facts):
     """Create the DWP record from a referral officer's entry (a write, not a read)."""
     record = DwpRecord(customer=customer, **facts)

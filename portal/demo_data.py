@@ -8,11 +8,12 @@ from sqlalchemy import select
 from portal import data_access
 from portal.extensions import db
 from portal.models import (
-    ApiClient, Appointment, Consent, ConsentKind, Customer, Organisation, OrganisationKind, Programme, Referral,
-    ReferralStatus, ReferralTransition, Role, User,
+    Activity, ApiClient, Appointment, Cohort, CohortPlace, Consent, ConsentKind, Customer, HoursEntry, Mode,
+    Organisation, OrganisationKind, Programme, Referral, ReferralStatus, ReferralTransition, Role, Source, User,
 )
 from portal.models.base import utcnow
 from portal.security import passwords, totp
+from portal.services import hours_rules
 from portal.services.referrals import customer_reference
 
 UK = ZoneInfo("Europe/London")
@@ -95,6 +96,8 @@ def load_demo_data(password, totp_secret):
     db.session.flush()
 
     _add_customers(random.Random(2026), organisations, users, programmes, now)
+    db.session.flush()
+    _add_clubs_and_hours(organisations, now.astimezone(UK).date())
     db.session.add(ApiClient(name="DWP referral system (demo)"))
     db.session.commit()
     return True
@@ -217,3 +220,46 @@ def _walk(referral, state, referred_on, today, officer, adviser, organisations, 
 if __name__ == "__main__":
     for email, _name, role, organisation in demo_accounts():
         print(f"  {email:<32} {role.label:<24} {organisation}")
+
+
+def _add_clubs_and_hours(organisations, today):
+    """Clubs for the customers of programmes that run in cohorts, and a few recent weeks of hours."""
+    for organisation in organisations.values():
+        referrals = db.session.scalars(select(Referral).where(Referral.organisation_id == organisation.id,
+                                                              Referral.started_on.is_not(None))).all()
+        adviser = db.session.scalars(select(User).where(User.organisation_id == organisation.id,
+                                                        User.role == Role.ADVISER).order_by(User.id)).first()
+        clubs = []
+        for referral in sorted(referrals, key=lambda r: r.started_on):
+            programme = referral.programme
+            if programme.cohort_size and programme.cohort_weeks:
+                club = next((c for c in clubs if c.starts_on <= referral.started_on <= c.ends_on
+                             and c.places_taken < c.capacity), None)
+                if club is None:
+                    starts_on = hours_rules.week_start(referral.started_on)
+                    club = Cohort(organisation_id=organisation.id, programme_id=programme.id, capacity=programme.cohort_size,
+                                  name=f"Club from {starts_on.strftime('%-d %B %Y')}", starts_on=starts_on,
+                                  ends_on=starts_on + timedelta(days=7 * programme.cohort_weeks - 1), places_taken=0,
+                                  created_by_id=adviser.id)
+                    db.session.add(club)
+                    clubs.append(club)
+                club.places_taken += 1
+                db.session.add(CohortPlace(cohort=club, referral=referral, joined_on=referral.started_on))
+            if referral.status == ReferralStatus.STARTED and adviser is not None:
+                _add_recent_hours(referral, adviser, today)
+
+
+def _add_recent_hours(referral, adviser, today):
+    pattern = ((0, Activity.JOB_SEARCH, 8, "Searched and applied for jobs together"),
+               (2, Activity.CV_AND_APPLICATIONS, 6, "Updated CV and wrote a cover letter"))
+    this_week = hours_rules.week_start(today)
+    for weeks_ago in (1, 2, 3, 4):
+        monday = this_week - timedelta(days=7 * weeks_ago)
+        for offset, activity, quarters, description in pattern:
+            on = monday + timedelta(days=offset)
+            if on < referral.started_on:
+                continue
+            db.session.add(HoursEntry(referral_id=referral.id, week_start=monday, on=on, activity=activity,
+                                      source=Source.PROVIDER, mode=Mode.FACE_TO_FACE, quarters=quarters,
+                                      description=description, entered_by_id=adviser.id,
+                                      entered_by_organisation_id=referral.organisation_id))

@@ -220,6 +220,11 @@ class StatusChangeForm(PortalForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
+class StartForm(StatusChangeForm):
+    cohort = SelectField("Club", widget=GovSelect(), choices=[], validate_choice=False,
+                         description="Only clubs with a free place are listed")
+
+
 class TransferForm(StatusChangeForm):
     organisation = SelectField("Receiving provider", widget=GovSelect(), choices=[], validators=[DataRequired("Select the receiving provider")])
 

@@ -36,16 +36,21 @@ class Permission(enum.StrEnum):
     API_REFERRALS = "api_referrals"
     VIEW_PLAN = "view_plan"
     EDIT_PLAN = "edit_plan"
+    VIEW_HOURS = "view_hours"
+    RECORD_HOURS = "record_hours"
+    MANAGE_COHORTS = "manage_cohorts"
 
 
 ROLE_PERMISSIONS = {
     Role.ADVISER: {
         Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.CHANGE_REFERRAL_STATUS,
-        Permission.RECORD_CONSENT, Permission.VIEW_PLAN, Permission.EDIT_PLAN,
+        Permission.RECORD_CONSENT, Permission.VIEW_PLAN, Permission.EDIT_PLAN, Permission.VIEW_HOURS,
+        Permission.RECORD_HOURS,
     },
     Role.MANAGER: {
         Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.CHANGE_REFERRAL_STATUS,
         Permission.RECORD_CONSENT, Permission.VIEW_PLAN, Permission.EDIT_PLAN, Permission.MANAGE_STAFF,
+        Permission.VIEW_HOURS, Permission.RECORD_HOURS, Permission.MANAGE_COHORTS,
         Permission.TRANSFER_REFERRAL,
         Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
         Permission.EXPORT_CASELOAD,
@@ -57,7 +62,7 @@ ROLE_PERMISSIONS = {
     # Inspectors read; nothing in their set changes a customer's record.
     Role.INSPECTOR: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
-        Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN,
+        Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN, Permission.VIEW_HOURS,
     },
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {
@@ -67,12 +72,14 @@ ROLE_PERMISSIONS = {
 }
 
 
-# Staff of a sub-contractor work only on the customers their prime assigned (R-DATA-6): they do not
-# change referrals, record consents, export or manage the prime's caseload (DOMAIN §1).
+# Staff of a sub-contractor work only on the customers their prime assigned (R-DATA-6): they record
+# the hours they deliver, but do not change referrals, record consents, export or manage the prime's
+# caseload (DOMAIN §1).
 SUBCONTRACTOR_PERMISSIONS = {
-    Role.ADVISER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN},
+    Role.ADVISER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
+                   Permission.VIEW_HOURS, Permission.RECORD_HOURS},
     Role.MANAGER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
-                   Permission.MANAGE_STAFF},
+                   Permission.MANAGE_STAFF, Permission.VIEW_HOURS, Permission.RECORD_HOURS},
 }
 
 # What a DWP system holding a live API token may do.

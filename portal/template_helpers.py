@@ -6,7 +6,9 @@ from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
 from wtforms import DateField
 
+from portal.customer_words import date_in, words
 from portal.permissions import Permission, has_permission
+from portal.services.hours_rules import hours_text
 
 UK = ZoneInfo("Europe/London")
 
@@ -50,27 +52,19 @@ def can(permission_name):
     return has_permission(current_user, Permission(permission_name))
 
 
-def date_in(value, lang="en"):
-    from portal.signing_text import date_in as localised
-
-    return localised(value, lang)
-
-
 def hours_in(value, lang="en"):
-    from portal.signing_text import TEXT
-
     text = hours(value)
-    if lang == "cy" and text:
-        return text.replace(" hours", " " + TEXT["cy"]["hours"]).replace(" hour", " " + TEXT["cy"]["hour"])
+    if lang != "en" and text:
+        text_in = words(lang)
+        return text.replace(" hours", " " + text_in["hours"]).replace(" hour", " " + text_in["hour"])
     return text
 
 
 def register(app):
-    from portal.signing_text import TEXT
-
-    app.add_template_global(TEXT, "customer_text")
+    app.add_template_global(words, "customer_words")
     app.add_template_filter(date_in)
     app.add_template_filter(hours_in)
+    app.add_template_filter(hours_text, "quarter_hours")
     app.add_template_filter(uk_date)
     app.add_template_filter(uk_datetime)
     app.add_template_filter(hours)

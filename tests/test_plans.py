@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Plan, PlanVersion, Signature, VersionStatus
+from portal.models import AuditEvent, DwpRecord, Plan, PlanVersion, Signature, VersionStatus
 from portal.services import plan_rules, plans
 from tests.factories import sign_in_as
 
@@ -406,3 +406,42 @@ def test_the_session_warning_and_keep_alive(client, started):
     page = client.get(base(customer, version)).get_data(as_text=True)
     assert 'data-session-timeout' in page and 'data-idle-seconds="1800"' in page
     assert client.post("/session/keep-alive").status_code == 204
+
+
+def test_r_sign_2_a_customer_who_asked_for_easy_read_reads_the_plan_in_easy_read(client, started, app):
+    customer, plan, version = started
+    db.session.get(DwpRecord, customer.id).format_needs = "easy_read"
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    path = _send_link(client, customer, version, party)
+    phone = app.test_client()
+    phone.post(path, data={"date_of_birth": ["17", "5", "1990"]})
+    page = phone.get(path + "/plan").get_data(as_text=True)
+    assert "portal-easy-read" in page and "This is your plan." in page
+    assert "Apply for warehouse jobs" in page  # the adviser's words, in short parts
+    assert 'aria-hidden="true"' in page  # the pictures support the words, screen readers skip them
+    welsh = phone.get(path + "/plan?lang=cy").get_data(as_text=True)
+    assert "Dyma eich cynllun." in welsh and "This is your plan." not in welsh
+    standard = phone.get(path + "/plan?format=standard").get_data(as_text=True)
+    assert "portal-easy-read" not in standard and "What you will work on" in standard
+    phone.post(path + "/plan?lang=cy", data={"declaration": "y", "typed_name": "Sam Taylor"})
+    signature = db.session.scalars(select(Signature).where(Signature.party_id == party.id)).one()
+    assert (signature.language, signature.document_format) == ("cy", "easy_read")
+    assert signature.declaration.startswith("Rwyf wedi darllen")
+
+
+def test_r_sign_2_in_person_the_customer_reads_and_agrees_in_their_language_and_format(client, started):
+    customer, plan, version = started
+    record = db.session.get(DwpRecord, customer.id)
+    record.preferred_language, record.format_needs = "cy", "large_print"
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    page = client.get(f"{base(customer, version)}/sign/{party.id}").get_data(as_text=True)
+    assert '<div lang="cy">' in page and "portal-large-print" in page and "Eich nodau" in page
+    easy = client.get(f"{base(customer, version)}/sign/{party.id}?format=easy_read&lang=en").get_data(as_text=True)
+    assert "This is your plan." in easy
+    client.post(f"{base(customer, version)}/sign/{party.id}", data={
+        "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": "Sam Taylor"})
+    signature = db.session.scalars(select(Signature).where(Signature.party_id == party.id)).one()
+    assert (signature.language, signature.document_format) == ("cy", "large_print")
+    assert signature.declaration.startswith("Rwyf wedi darllen")

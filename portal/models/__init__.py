@@ -1,7 +1,9 @@
 """The portal's tables. Import models from here."""
 from portal.models.api import ApiClient, ApiToken, IdempotencyRecord
 from portal.models.audit import AuditEvent, AuditEventCustomer
+from portal.models.cohort import CircumstanceChange, CircumstanceDecision, CircumstanceKind, Cohort, CohortPlace
 from portal.models.customer import Appointment, Customer, DwpRecord
+from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Mode, Source
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
 from portal.models.plan import (
@@ -14,6 +16,8 @@ from portal.models.referral import Referral, ReferralStatus, ReferralTransition
 from portal.models.user import Invitation, PasswordReset, Role, User, UserSession
 
 __all__ = [
+    "CircumstanceChange", "CircumstanceDecision", "CircumstanceKind", "Cohort", "CohortPlace",
+    "Activity", "HoursAmendment", "HoursEntry", "InWorkJob", "InWorkWeek", "Mode", "Source",
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
     "TaperStep", "UnsavedDraft", "VersionStatus",

@@ -50,6 +50,10 @@ class Organisation(db.Model):
         return self.prime_id is not None
 
     @property
+    def runs_cohorts(self):
+        return any(p.cohort_size and p.cohort_weeks for p in self.programmes)
+
+    @property
     def is_provider(self):
         return self.kind != OrganisationKind.DWP
 

@@ -1,15 +1,16 @@
 """The caseload query: one page of referrals in the user's scope, with a fixed number of queries."""
 from dataclasses import dataclass
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, select
 
 from portal import data_access
 from portal.extensions import db
-from portal.models import Customer, Plan, PlanVersion, Programme, Referral, ReferralStatus, User, VersionStatus
+from portal.models import Customer, HoursEntry, Plan, PlanVersion, Programme, Referral, ReferralStatus, User, VersionStatus
 from portal.scope import referral_scope
+from portal.services import hours_rules
 
 
 @dataclass
@@ -22,7 +23,8 @@ class CaseloadFilters:
     page: int = 1
 
 
-FLAGS = {"review_overdue": "Review overdue", "awaiting_signatures": "Plan awaiting signatures"}
+FLAGS = {"review_overdue": "Review overdue", "awaiting_signatures": "Plan awaiting signatures",
+         "hours_missing": "No hours recorded last week"}
 
 
 def _today():
@@ -71,6 +73,13 @@ def _query(user, filters):
     if filters.flag == "review_overdue":
         query = query.where(Referral.status == ReferralStatus.STARTED,
                             exists().where(plan_of_referral, Plan.next_review_on < _today()))
+    elif filters.flag == "hours_missing":
+        # R-HRS-1: started customers whose last complete week (Monday to Sunday) has nothing recorded.
+        last_monday = hours_rules.week_start(_today()) - timedelta(days=7)
+        query = query.where(
+            Referral.status == ReferralStatus.STARTED, Referral.started_on <= last_monday + timedelta(days=6),
+            ~exists().where(HoursEntry.referral_id == Referral.id, HoursEntry.week_start == last_monday,
+                            HoursEntry.removed_at.is_(None)))
     elif filters.flag == "awaiting_signatures":
         query = query.where(exists().where(plan_of_referral, PlanVersion.plan_id == Plan.id,
                                            PlanVersion.status == VersionStatus.AWAITING_SIGNATURES))

@@ -9,6 +9,7 @@ from portal import audit, data_access
 from portal.extensions import db
 from portal.models import Appointment, Customer, Referral, ReferralStatus, ReferralTransition
 from portal.models.base import utcnow
+from portal.services import cohorts
 from portal.services.eligibility import eligibility_problems
 
 UK = ZoneInfo("Europe/London")
@@ -102,7 +103,7 @@ def _check_date(referral, on, today):
         raise ReferralError(f"The date must be on or after {earliest.strftime('%-d %B %Y')}", field="effective_on")
 
 
-def change_status(referral, to_status, *, by, effective_on, reason=None, today=None):
+def change_status(referral, to_status, *, by, effective_on, reason=None, today=None, cohort=None):
     """Move a referral along R-REF-1. An exit needs a reason and a date."""
     today = today or datetime.now(UK).date()
     if to_status not in TRANSITIONS.get(referral.status, set()):
@@ -116,6 +117,13 @@ def change_status(referral, to_status, *, by, effective_on, reason=None, today=N
     if to_status == ReferralStatus.STARTED:
         if referral.programme.requires_dwp_confirmation and referral.eligibility_confirmed_at is None:
             raise ReferralError("DWP must confirm eligibility before this customer can start (Local Supported Employment)")
+        if cohorts.runs_in_cohorts(referral.programme):
+            if cohort is None:
+                raise ReferralError("Select the club the customer is joining", field="cohort")
+            try:
+                cohorts.take_place(cohort, referral, effective_on)
+            except cohorts.CohortError as error:
+                raise ReferralError(str(error), field=error.field) from None
         referral.started_on = effective_on
     else:
         referral.ended_on = effective_on

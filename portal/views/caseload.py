@@ -1,17 +1,18 @@
-"""A provider's caseload: paginated, searchable, filterable."""
-import csv
-import io
+"""A provider's caseload: paginated, searchable, filterable; its hours by week or month."""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from portal import audit, data_access
-
+from portal.csv_export import csv_response
 from portal.forms import CaseloadFilterForm
+from portal.hours_forms import HoursRangeForm
 from portal.models import ReferralStatus
 from portal.permissions import Permission, requires
 from portal.services import caseload as caseload_service
-from portal.services import organisations
+from portal.services import hours, hours_rules, organisations
 
 bp = Blueprint("caseload", __name__, url_prefix="/caseload")
 
@@ -56,22 +57,82 @@ def export():
     views = {view.customer_id: view for view in data_access.visible_records(current_user, [r.customer for r in rows])}
     fields = [name for name, _ in data_access.DWP_FIELDS
               if name != "appointments" and any(name in view for view in views.values())]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Reference", "Programme", "Status", "Referred", "Adviser"]
-                    + [data_access.FIELD_LABELS[name] for name in fields])
-    for row in rows:
-        view = views[row.referral.customer_id]
-        writer.writerow([row.customer_reference, row.programme_name, row.referral.status.label,
-                         row.referral.referred_at.date().isoformat(), row.adviser_name or ""]
-                        + [_csv_safe(view.get(name, "")) for name in fields])
+    header = ["Reference", "Programme", "Status", "Referred", "Adviser"] + [data_access.FIELD_LABELS[name] for name in fields]
+    lines = [[row.customer_reference, row.programme_name, row.referral.status.label,
+              row.referral.referred_at.date().isoformat(), row.adviser_name or ""]
+             + [views[row.referral.customer_id].get(name, "") for name in fields] for row in rows]
     audit.record_and_commit("caseload.exported", customer_ids=list(views),
                             detail={"through": "export", "fields": fields})
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="caseload.csv"'})
+    return csv_response("caseload.csv", header, lines)
 
 
-def _csv_safe(value):
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+HOURS_WEEKS = 8
+HOURS_MONTHS = 6
+
+
+@bp.route("/hours")
+@requires(Permission.VIEW_HOURS)
+def hours_summary():
+    """The caseload's hours for recent weeks or months: one page of customers, one aggregate query."""
+    form, filters = _filters()
+    page = caseload_service.caseload_page(current_user, filters, current_app.config["CASELOAD_PAGE_SIZE"])
+    audit.record_and_commit("caseload.listed", customer_ids=[row.referral.customer_id for row in page.rows],
+                            detail={"through": "page", "fields": ["name"]})
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    referral_ids = [row.referral.id for row in page.rows]
+    by_month = request.args.get("by") == "month"
+    if by_month:
+        first = _months_back(today, HOURS_MONTHS - 1)
+        columns = [_months_back(today, n) for n in range(HOURS_MONTHS - 1, -1, -1)]
+        totals = hours.monthly_totals(referral_ids, first, today)
+    else:
+        this_week = hours_rules.week_start(today)
+        columns = [this_week - timedelta(days=7 * n) for n in range(HOURS_WEEKS - 1, -1, -1)]
+        totals = hours.weekly_totals(referral_ids, columns[0], columns[-1])
+    grid = {row.referral.id: [_cell(row.referral, column, totals, by_month, today) for column in columns]
+            for row in page.rows}
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    other_view = {k: v for k, v in query.items() if k != "by"} | ({} if by_month else {"by": "month"})
+    range_form = HoursRangeForm(formdata=None)
+    range_form.first_day.data, range_form.last_day.data = columns[0], today
+    return render_template("views/caseload/hours.html", filter_form=form, page=page, query=query, columns=columns,
+                           grid=grid, by_month=by_month, other_view=other_view, range_form=range_form)
+
+
+def _cell(referral, column, totals, by_month, today):
+    """(quarters, missing): missing when the customer was on the programme for the whole period and nothing is recorded."""
+    last_day = (_months_back(column, -1) - timedelta(days=1)) if by_month else column + timedelta(days=6)
+    on_programme = (referral.started_on is not None and referral.started_on <= column
+                    and (referral.ended_on is None or referral.ended_on >= last_day))
+    total = totals.get((referral.id, column), 0)
+    return total, (on_programme and last_day < today and not total)
+
+
+def _months_back(day, months):
+    month_index = day.year * 12 + day.month - 1 - months
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+@bp.route("/hours.csv")
+@requires(Permission.EXPORT_CASELOAD)
+def hours_export():
+    """Every activity of the filtered caseload in a date range; names through the data-access policy."""
+    _form, filters = _filters()
+    range_form = HoursRangeForm(formdata=request.args)
+    if not range_form.validate():
+        return render_template("views/caseload/hours_range.html", form=range_form, query={}), 400
+    rows = caseload_service.caseload_rows(current_user, filters, limit=current_app.config["EXPORT_LIMIT"])
+    referrals = {row.referral.id: row for row in rows}
+    names = data_access.visible_names(current_user, [row.referral.customer_id for row in rows])
+    entries = hours.entries_between(list(referrals), range_form.first_day.data, range_form.last_day.data,
+                                    limit=current_app.config["EXPORT_LIMIT"])
+    audit.record_and_commit("hours.exported", customer_ids=sorted({referrals[e.referral_id].referral.customer_id for e in entries}),
+                            detail={"through": "export", "fields": ["name"],
+                                    "from": range_form.first_day.data.isoformat(), "to": range_form.last_day.data.isoformat()})
+    header = ["Reference", "Name", "Programme", "Date", "Week from", "Activity", "Delivered by", "Organisation",
+              "Objective", "How", "Hours", "What was done", "Entered by"]
+    lines = [[referrals[e.referral_id].customer_reference, names.get(referrals[e.referral_id].referral.customer_id, ""),
+              referrals[e.referral_id].programme_name, e.on.isoformat(), e.week_start.isoformat(), e.activity.label,
+              e.source.label, e.source_name or "", e.objective.what if e.objective else "", e.mode.label,
+              hours_rules.hours_text(e.quarters), e.description, e.entered_by_organisation.name] for e in entries]
+    return csv_response("caseload-hours.csv", header, lines)

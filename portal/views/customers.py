@@ -1,18 +1,23 @@
-"""A customer's page and the changes a provider makes to their referral (R-REF-1)."""
+"""A customer's page and the changes a provider makes to their referral (R-REF-1, R-ELIG-2)."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectField
 
 from portal import audit, data_access, scope
 from portal.extensions import db
-from portal.forms import ConfirmForm, StatusChangeForm, TransferForm
-from portal.models import ReferralStatus, User
+from portal.forms import ConfirmForm, StartForm, StatusChangeForm, TransferForm
+from portal.hours_forms import CircumstanceForm
+from portal.models import Cohort, ReferralStatus, User
 from portal.permissions import Permission, has_permission, requires
 from portal.services import caseload as caseload_service
-from portal.services import organisations, referrals
+from portal.services import cohorts, organisations, referrals
 from portal.views.helpers import add_error
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
+UK = ZoneInfo("Europe/London")
 
 # The status changes a provider records, with what the page says about each.
 ACTIONS = {
@@ -51,14 +56,19 @@ def _referral_for(customer_id, referral_id):
 def change_status(customer_id, referral_id, action):
     referral = _referral_for(customer_id, referral_id)
     to_status, heading, date_label = ACTIONS[action]
-    form = StatusChangeForm()
+    in_cohorts = action == "start" and cohorts.runs_in_cohorts(referral.programme)
+    form = StartForm() if in_cohorts else StatusChangeForm()
+    if in_cohorts:
+        form.cohort.choices = [("", "Choose a club")] + [
+            (str(c.id), f"{c.name} ({c.capacity - c.places_taken} of {c.capacity} places free)")
+            for c in cohorts.cohorts_with_places(referral)]
     form.effective_on.label.text = date_label
     if action == "exit":
         form.reason.label.text = "Why did they leave?"
     if form.validate_on_submit():
         try:
             referrals.change_status(referral, to_status, by=current_user, effective_on=form.effective_on.data,
-                                    reason=form.reason.data)
+                                    reason=form.reason.data, cohort=_chosen_cohort(form) if in_cohorts else None)
             db.session.commit()
         except referrals.ReferralError as error:
             db.session.rollback()
@@ -69,6 +79,10 @@ def change_status(customer_id, referral_id, action):
     name = data_access.visible_names(current_user, [customer_id]).get(customer_id, "")
     return render_template("views/customers/change_status.html", form=form, heading=heading, referral=referral,
                            customer_name=name, action=action)
+
+
+def _chosen_cohort(form):
+    return db.session.get(Cohort, int(form.cohort.data)) if (form.cohort.data or "").isdigit() else None
 
 
 @bp.route("/<int:customer_id>/referrals/<int:referral_id>/transfer", methods=["GET", "POST"])
@@ -147,3 +161,27 @@ def assign_subcontractor(customer_id, referral_id):
     db.session.commit()
     flash(f"{chosen.name} can now see this customer" if chosen else "No sub-contractor is assigned now")
     return redirect(url_for("customers.show", customer_id=customer_id))
+
+
+@bp.route("/<int:customer_id>/referrals/<int:referral_id>/circumstances", methods=["GET", "POST"])
+@requires(Permission.CHANGE_REFERRAL_STATUS)
+def circumstances(customer_id, referral_id):
+    """R-ELIG-2: a change of circumstances before or after the start, and what follows."""
+    referral = _referral_for(customer_id, referral_id)
+    if not referral.status.is_open:
+        abort(404)
+    form = CircumstanceForm()
+    if form.validate_on_submit():
+        try:
+            cohorts.record_circumstance_change(referral, kind=form.kind.data, changed_on=form.changed_on.data,
+                                               decision=form.decision.data, note=form.note.data, by=current_user,
+                                               today=datetime.now(UK).date())
+            db.session.commit()
+        except (cohorts.CohortError, referrals.ReferralError) as error:
+            db.session.rollback()
+            add_error(form, error.field, str(error))
+        else:
+            flash("Change of circumstances recorded")
+            return redirect(url_for("customers.show", customer_id=customer_id))
+    name = data_access.visible_names(current_user, [customer_id]).get(customer_id, "")
+    return render_template("views/customers/circumstances.html", form=form, referral=referral, customer_name=name)

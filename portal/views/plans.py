@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import data_access, scope
+from portal.customer_words import customer_choice, words
 from portal.extensions import db
 from portal.models import PlanVersion, ReferralStatus, SignatureMethod, VersionStatus
 from portal.permissions import Permission, requires
@@ -360,14 +361,20 @@ def sign(customer_id, version_id, party_id):
     if party is None:
         abort(404)
     form = SignInPersonForm()
-    form.declaration.label.text = DECLARATIONS[party.role]
+    # The customer reads and agrees in their own language and format (R-SIGN-2); others in English.
+    lang, document_format = "en", "standard"
+    if party.role == "customer":
+        lang, document_format = customer_choice(request.args, *data_access.customer_preferences(customer.id))
+    declaration = words(lang)["declaration"] if party.role == "customer" else DECLARATIONS[party.role]
+    form.declaration.label.text = declaration
     if request.method == "GET":
         form.seen_hash.data = version.content_hash
     if form.validate_on_submit():
         method = SignatureMethod(form.method.data) if party.role == "customer" else SignatureMethod.ADVISER
         try:
             plans.sign(version, party, method=method, typed_name=form.typed_name.data,
-                       declaration=DECLARATIONS[party.role], seen_hash=form.seen_hash.data, by=current_user,
+                       declaration=declaration, seen_hash=form.seen_hash.data, by=current_user,
+                       language=lang, document_format=document_format,
                        representative_relationship=form.representative_relationship.data or None,
                        representative_reason=form.representative_reason.data or None,
                        witness_name=form.witness_name.data or None,
@@ -379,8 +386,8 @@ def sign(customer_id, version_id, party_id):
             flash(f"{party.name} has signed")
             return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     return render_template("views/plans/sign.html", customer=customer, customer_name=_name(customer),
-                           version=version, party=party, form=form, declaration=DECLARATIONS[party.role],
-                           labels=plan_rules)
+                           version=version, party=party, form=form, declaration=declaration,
+                           labels=plan_rules, lang=lang, document_format=document_format)
 
 
 DECLARATIONS = {

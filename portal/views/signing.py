@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.forms import GovDateField, PortalForm
 from portal.permissions import public
 from portal.services import plan_rules, plans
-from portal.signing_text import TEXT
+from portal.customer_words import LANGUAGES, customer_choice, words
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
 VERIFIED = "signing_verified_link"
@@ -20,7 +20,7 @@ VERIFIED = "signing_verified_link"
 
 def _lang():
     lang = request.args.get("lang")
-    return lang if lang in TEXT else None
+    return lang if lang in LANGUAGES else None
 
 
 class CheckForm(PortalForm):
@@ -46,7 +46,7 @@ def start(token):
     if link is not None:
         preferred, document_format = data_access.customer_preferences(link.version.plan.customer_id)
     lang = _lang() or preferred
-    text = TEXT[lang]
+    text = words(lang)
     if link is None:
         return render_template("views/signing/gone.html", text=text, lang=lang, page_lang=lang), 404
     form = CheckForm()
@@ -71,8 +71,8 @@ def read(token):
     if link is None or session.get(VERIFIED) != link.id:
         abort(404)
     preferred, document_format = data_access.customer_preferences(link.version.plan.customer_id)
-    lang = _lang() or preferred
-    text = TEXT[lang]
+    lang, document_format = customer_choice(request.args, preferred, document_format)
+    text = words(lang)
     version = link.version
     error = None
     if request.method == "POST":
@@ -99,5 +99,5 @@ def read(token):
     changes = plans.compare(earlier, version) if earlier else []
     return render_template("views/signing/read.html", text=text, lang=lang, page_lang=lang, version=version,
                            party=link.party, labels=plan_rules, changes=changes, earlier=earlier, error=error,
-                           large_print=document_format == "large_print", token=token,
+                           large_print=document_format == "large_print", token=token, document_format=document_format,
                            today=datetime.now(ZoneInfo("Europe/London")).date())

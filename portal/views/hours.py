@@ -1,0 +1,303 @@
+"""The weekly record of support and participation (DOMAIN §6): a customer's weeks, one week, its changes."""
+import json
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit, data_access, scope
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.csv_export import csv_response
+from portal.hours_forms import (
+    ChangeHoursEntryForm, HoursEntryForm, HoursRangeForm, InWorkJobForm, RemoveHoursEntryForm, WorkedWeekForm,
+)
+from portal.models import HoursEntry, InWorkJob, Source
+from portal.permissions import Permission, has_permission, requires
+from portal.services import hours, hours_rules
+from portal.views.helpers import add_error
+
+bp = Blueprint("hours", __name__, url_prefix="/customers/<int:customer_id>/referrals/<int:referral_id>/hours")
+UK = ZoneInfo("Europe/London")
+
+
+def _today():
+    return datetime.now(UK).date()
+
+
+def _referral_or_404(customer_id, referral_id):
+    referral = scope.referral_or_404(current_user, referral_id)
+    if referral.customer_id != customer_id:
+        abort(404)
+    return referral
+
+
+def _week_or_404(week):
+    monday = hours_rules.parse_week(week)
+    if monday is None:
+        abort(404)
+    return monday
+
+
+def _entry_or_404(referral, entry_id):
+    entry = db.session.get(HoursEntry, entry_id)
+    if entry is None or entry.referral_id != referral.id or entry.removed_at is not None:
+        abort(404)
+    return entry
+
+
+def _name(referral):
+    return data_access.visible_names(current_user, [referral.customer_id]).get(referral.customer_id, "")
+
+
+def _prepare(form, referral, monday, today):
+    days = [d for d in hours_rules.week_days(monday) if d <= today] or [monday]
+    form.on.choices = [(d.isoformat(), d.strftime("%A %-d %B")) for d in days]
+    form.objective.choices = [("", "Choose an objective")] + [
+        (str(i), label) for i, label in hours.objective_choices(referral, monday)]
+    if request.method == "GET" and current_user.is_subcontractor_staff and not form.source.data:
+        form.source.data = Source.SUBCONTRACTOR.value
+
+
+def _facts(form):
+    source_name = form.source_name.data
+    if current_user.is_subcontractor_staff and form.source.data == Source.SUBCONTRACTOR.value and not source_name:
+        source_name = current_user.organisation.name
+    return hours.EntryFacts(
+        on=date.fromisoformat(form.on.data), activity=form.activity.data, source=form.source.data,
+        source_name=source_name, objective_id=int(form.objective.data) if form.objective.data else None,
+        mode=form.mode.data, quarters=form.quarters, description=form.description.data or "")
+
+
+def _show_problems(form, error):
+    for field, message in error.problems:
+        add_error(form, field, message)
+
+
+@bp.route("/")
+@requires(Permission.VIEW_HOURS)
+def index(customer_id, referral_id):
+    referral = _referral_or_404(customer_id, referral_id)
+    today = _today()
+    job, sep = hours.small_employer_payment(referral, today)
+    return render_template("views/hours/index.html", referral=referral, customer_name=_name(referral),
+                           weeks=hours.week_summaries(referral, today), this_week=hours_rules.week_start(today),
+                           job=job, sep=sep, sources=Source)
+
+
+@bp.route("/<week>")
+@requires(Permission.VIEW_HOURS)
+def week(customer_id, referral_id, week):
+    referral = _referral_or_404(customer_id, referral_id)
+    monday = _week_or_404(week)
+    form = HoursEntryForm()
+    _prepare(form, referral, monday, _today())
+    return _render_week(referral, monday, form)
+
+
+@bp.route("/<week>", methods=["POST"])
+@requires(Permission.RECORD_HOURS)
+def add(customer_id, referral_id, week):
+    referral = _referral_or_404(customer_id, referral_id)
+    monday = _week_or_404(week)
+    today = _today()
+    form = HoursEntryForm()
+    _prepare(form, referral, monday, today)
+    saved, esa_week = False, None
+    if form.validate_on_submit():
+        saved, esa_week = _save(form, lambda confirmed: hours.record_entry(
+            referral, _facts(form), by=current_user, monday=monday, today=today, esa_confirmed=confirmed))
+    if saved:
+        flash("Activity added")
+        return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week))
+    return _render_week(referral, monday, form, esa_week=esa_week)
+
+
+def _save(form, action):
+    """Run a change and commit it; on a broken rule show it on the form, on a long ESA week ask first
+    (R-HRS-5). Returns (saved, the week's quarters needing confirmation or None)."""
+    try:
+        action(form.esa_confirmed.data == "yes")
+        db.session.commit()
+    except hours.HoursError as error:
+        db.session.rollback()
+        _show_problems(form, error)
+    except hours.NeedsEsaConfirmation as warning:
+        db.session.rollback()
+        form.esa_confirmed.data = "yes"
+        return False, warning.week_quarters
+    else:
+        return True, None
+    return False, None
+
+
+def _render_week(referral, monday, form, esa_week=None, status=200):
+    entries = hours.week_entries(referral, monday)
+    totals = hours.day_totals(referral, monday)
+    return render_template(
+        "views/hours/week.html", referral=referral, customer_name=_name(referral), monday=monday,
+        days=hours_rules.week_days(monday), entries=entries, day_totals=totals, week_total=sum(totals.values()),
+        day_totals_json=json.dumps({day.isoformat(): quarters for day, quarters in totals.items()}),
+        previous=monday - timedelta(days=7), next=monday + timedelta(days=7), today=_today(), form=form,
+        esa_week=esa_week, amendments=hours.amendments_for_week(referral, monday),
+        removed=hours.removed_entries(referral, monday), copy_form=ConfirmForm(),
+        past_week=monday < hours_rules.week_start(_today()),
+        may_record=has_permission(current_user, Permission.RECORD_HOURS) and referral.status.is_open,
+    ), status
+
+
+@bp.route("/<week>/copy-previous", methods=["POST"])
+@requires(Permission.RECORD_HOURS)
+def copy_previous(customer_id, referral_id, week):
+    referral = _referral_or_404(customer_id, referral_id)
+    monday = _week_or_404(week)
+    if ConfirmForm().validate_on_submit():
+        copied, left = hours.copy_previous_week(referral, monday, by=current_user, today=_today())
+        db.session.commit()
+        message = f"{copied} {'activity' if copied == 1 else 'activities'} copied from last week"
+        if left:
+            message += f"; {left} could not be copied (a future day, or an objective no longer in the plan)"
+        flash(message)
+    return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week))
+
+
+@bp.route("/entries/<int:entry_id>/change", methods=["GET", "POST"])
+@requires(Permission.RECORD_HOURS)
+def change(customer_id, referral_id, entry_id):
+    referral = _referral_or_404(customer_id, referral_id)
+    entry = _entry_or_404(referral, entry_id)
+    form = ChangeHoursEntryForm(obj=None)
+    today = _today()
+    _prepare(form, referral, entry.week_start, today)
+    if request.method == "GET":
+        form.on.data = entry.on.isoformat()
+        form.activity.data, form.source.data, form.mode.data = entry.activity.value, entry.source.value, entry.mode.value
+        form.source_name.data = entry.source_name
+        form.objective.data = str(entry.objective_id) if entry.objective_id else ""
+        form.hours.data = hours_rules.hours_text(entry.quarters)
+        form.description.data = entry.description
+        form.lock_version.data = str(entry.lock_version)
+    esa_week, status = None, 200
+    if form.validate_on_submit():
+        saved = False
+        try:
+            if form.lock_version.data != str(entry.lock_version):
+                raise StaleDataError()
+            saved, esa_week = _save(form, lambda confirmed: hours.change_entry(
+                entry, _facts(form), by=current_user, today=today, reason=form.reason.data, esa_confirmed=confirmed))
+        except StaleDataError:
+            db.session.rollback()
+            add_error(form, "description", "Someone else changed this activity while you were editing it. "
+                                           "Your changes are below; check the activity and save again.")
+            form.lock_version.data = str(entry.lock_version)
+            status = 409
+        if saved:
+            flash("Activity changed")
+            return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id,
+                                    week=entry.week_start.isoformat()))
+    return render_template("views/hours/change.html", referral=referral, customer_name=_name(referral), entry=entry,
+                           form=form, esa_week=esa_week,
+                           past_week=hours.is_past_week(entry, today)), status
+
+
+@bp.route("/entries/<int:entry_id>/remove", methods=["GET", "POST"])
+@requires(Permission.RECORD_HOURS)
+def remove(customer_id, referral_id, entry_id):
+    referral = _referral_or_404(customer_id, referral_id)
+    entry = _entry_or_404(referral, entry_id)
+    form = RemoveHoursEntryForm()
+    today = _today()
+    if form.validate_on_submit():
+        try:
+            hours.remove_entry(entry, by=current_user, today=today, reason=form.reason.data)
+            db.session.commit()
+        except hours.HoursError as error:
+            db.session.rollback()
+            _show_problems(form, error)
+        else:
+            flash("Activity removed; the week keeps a record of it")
+            return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id,
+                                    week=entry.week_start.isoformat()))
+    return render_template("views/hours/remove.html", referral=referral, customer_name=_name(referral), entry=entry,
+                           form=form, past_week=hours.is_past_week(entry, today))
+
+
+@bp.route("/job/new", methods=["GET", "POST"])
+@requires(Permission.RECORD_HOURS)
+def new_job(customer_id, referral_id):
+    referral = _referral_or_404(customer_id, referral_id)
+    form = InWorkJobForm()
+    if form.validate_on_submit():
+        try:
+            hours.record_job(referral, by=current_user, employer_name=form.employer_name.data,
+                             employer_staff=form.employer_staff.data, job_title=form.job_title.data,
+                             started_on=form.started_on.data, today=_today())
+            db.session.commit()
+        except hours.HoursError as error:
+            db.session.rollback()
+            _show_problems(form, error)
+        else:
+            flash("Job recorded. Record the hours worked each week.")
+            return redirect(url_for("hours.index", customer_id=customer_id, referral_id=referral_id))
+    return render_template("views/hours/new_job.html", referral=referral, customer_name=_name(referral), form=form)
+
+
+@bp.route("/job/<int:job_id>/weeks", methods=["GET", "POST"])
+@requires(Permission.RECORD_HOURS)
+def worked_week(customer_id, referral_id, job_id):
+    referral = _referral_or_404(customer_id, referral_id)
+    job = db.session.get(InWorkJob, job_id)
+    if job is None or job.referral_id != referral.id:
+        abort(404)
+    today = _today()
+    form = WorkedWeekForm()
+    form.week.choices = [(m.isoformat(), f"Week from {m.strftime('%-d %B %Y')}")
+                         for m in hours.worked_week_choices(job, today)]
+    if form.validate_on_submit():
+        try:
+            hours.record_worked_week(job, by=current_user, monday=date.fromisoformat(form.week.data),
+                                     quarters=form.quarters, reason=form.reason.data, today=today)
+            db.session.commit()
+        except hours.HoursError as error:
+            db.session.rollback()
+            _show_problems(form, error)
+        else:
+            flash("Hours worked saved")
+            return redirect(url_for("hours.index", customer_id=customer_id, referral_id=referral_id))
+    return render_template("views/hours/worked_week.html", referral=referral, customer_name=_name(referral),
+                           form=form, job=job)
+
+
+@bp.route("/summary")
+@requires(Permission.VIEW_HOURS)
+def summary(customer_id, referral_id):
+    referral = _referral_or_404(customer_id, referral_id)
+    form = HoursRangeForm(formdata=None)
+    form.first_day.data, form.last_day.data = referral.started_on, _today()
+    return render_template("views/hours/summary.html", referral=referral, customer_name=_name(referral),
+                           summary=hours.summary(referral), sources=Source, range_form=form)
+
+
+@bp.route("/export.csv")
+@requires(Permission.VIEW_HOURS)
+def export(customer_id, referral_id):
+    """A customer's activities for a date range. The name comes through the data-access policy (R-DATA-1)."""
+    referral = _referral_or_404(customer_id, referral_id)
+    form = HoursRangeForm(formdata=request.args)
+    if not form.validate():
+        return render_template("views/hours/summary.html", referral=referral, customer_name=_name(referral),
+                               summary=hours.summary(referral), sources=Source, range_form=form, form=form), 400
+    name = _name(referral)
+    entries = hours.entries_between([referral.id], form.first_day.data, form.last_day.data,
+                                    limit=current_app.config["EXPORT_LIMIT"])
+    audit.record_and_commit("hours.exported", customer_ids=[referral.customer_id],
+                            detail={"through": "export", "fields": ["name"] if name else [],
+                                    "from": form.first_day.data.isoformat(), "to": form.last_day.data.isoformat()})
+    header = ["Reference", "Name", "Date", "Week from", "Activity", "Delivered by", "Organisation", "Objective",
+              "How", "Hours", "What was done", "Entered by"]
+    rows = [[referral.customer.reference, name, e.on.isoformat(), e.week_start.isoformat(), e.activity.label,
+             e.source.label, e.source_name or "", e.objective.what if e.objective else "", e.mode.label,
+             hours_rules.hours_text(e.quarters), e.description, e.entered_by_organisation.name] for e in entries]
+    return csv_response(f"hours-{referral.customer.reference}.csv", header, rows)
