@@ -318,12 +318,10 @@ def visible_names(user, customer_ids):
     return {customer_id: f"{first} {last}" for customer_id, first, last in rows}
 
 
-def name_search_condition(term):
-    """A condition on Customer.id for a name search, without handing out the DWP columns."""
-    from portal.models import Customer
-
+def name_search_ids(term):
+    """The ids of customers whose name contains `term`, as a select: a search without handing out the DWP columns."""
     pattern = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return Customer.id.in_(select(DwpRecord.customer_id).where(DwpRecord.search_name.like(pattern, escape="\\")))
+    return select(DwpRecord.customer_id).where(DwpRecord.search_name.like(pattern, escape="\\"))
 
 
 def date_of_birth_matches(customer_id, date_of_birth):

@@ -41,11 +41,17 @@ def _filters():
 def index():
     form, filters = _filters()
     page = caseload_service.caseload_page(current_user, filters, current_app.config["CASELOAD_PAGE_SIZE"])
-    # R-DATA-7: a list of names is a view of DWP-held data too.
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    html = render_template("views/caseload/index.html", filter_form=form, page=page, query=query)
+    _audit_listed(page)
+    return html
+
+
+def _audit_listed(page):
+    # R-DATA-7: a list of names is a view of DWP-held data too. Written after rendering: the commit
+    # expires the loaded rows, and rendering after it would reload each one.
     audit.record_and_commit("caseload.listed", customer_ids=[row.referral.customer_id for row in page.rows],
                             detail={"through": "page", "fields": ["name"]})
-    query = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("views/caseload/index.html", filter_form=form, page=page, query=query)
 
 
 @bp.route("/export.csv")
@@ -76,8 +82,6 @@ def hours_summary():
     """The caseload's hours for recent weeks or months: one page of customers, one aggregate query."""
     form, filters = _filters()
     page = caseload_service.caseload_page(current_user, filters, current_app.config["CASELOAD_PAGE_SIZE"])
-    audit.record_and_commit("caseload.listed", customer_ids=[row.referral.customer_id for row in page.rows],
-                            detail={"through": "page", "fields": ["name"]})
     today = datetime.now(ZoneInfo("Europe/London")).date()
     referral_ids = [row.referral.id for row in page.rows]
     by_month = request.args.get("by") == "month"
@@ -95,8 +99,10 @@ def hours_summary():
     other_view = {k: v for k, v in query.items() if k != "by"} | ({} if by_month else {"by": "month"})
     range_form = HoursRangeForm(formdata=None)
     range_form.first_day.data, range_form.last_day.data = columns[0], today
-    return render_template("views/caseload/hours.html", filter_form=form, page=page, query=query, columns=columns,
+    html = render_template("views/caseload/hours.html", filter_form=form, page=page, query=query, columns=columns,
                            grid=grid, by_month=by_month, other_view=other_view, range_form=range_form)
+    _audit_listed(page)
+    return html
 
 
 def _cell(referral, column, totals, by_month, today):

@@ -33,15 +33,17 @@ def show(customer_id):
     customer = scope.customer_or_404(current_user, customer_id)
     record = data_access.visible_record(current_user, customer)
     customer_referrals = scope.referrals_in_scope(current_user, customer)
-    # R-DATA-7: every view of DWP-held data is audited with the fields shown.
-    audit.record_and_commit("customer.viewed", customer_id=customer.id,
-                            detail={"through": "page", "fields": record.shown})
     advisers = caseload_service.advisers_for(current_user) if has_permission(current_user, Permission.ASSIGN_CASELOAD) else []
     subcontractors = (current_user.organisation.subcontractors
                       if has_permission(current_user, Permission.ASSIGN_SUBCONTRACTOR) else [])
-    return render_template("views/customers/show.html", customer=customer, record=record,
+    html = render_template("views/customers/show.html", customer=customer, record=record,
                            referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
                            advisers=advisers, subcontractors=subcontractors)
+    # R-DATA-7: every view of DWP-held data is audited with the fields shown (after rendering, so the
+    # commit does not expire what the page still reads).
+    audit.record_and_commit("customer.viewed", customer_id=customer.id,
+                            detail={"through": "page", "fields": record.shown})
+    return html
 
 
 def _referral_for(customer_id, referral_id):
