@@ -4,7 +4,9 @@ consent, a job club and an API client, so that every URL in `app.url_map` can be
 Shared by the role × route matrix and the DWP data canary; everything is made through the pages an
 adviser uses, so the objects are the ones the portal itself creates.
 """
+import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -105,7 +107,30 @@ def url_for_rule(rule, values):
 
 
 def _converter_text(rule, argument):
-    import re
-
     match = re.search(r"<([^<>]*:)?" + argument + ">", rule.rule)
     return match.group(0)[1:-1]
+
+
+def request_for(rule, rw):
+    values = rw.values()
+    if rule.endpoint == "plans.section":
+        values["section"] = "needs"
+    url = url_for_rule(rule, values)
+    query = QUERIES.get(rule.endpoint)
+    if query:
+        url += "?" + urlencode(query(rw), doseq=True)
+    method = "GET" if "GET" in rule.methods else "POST"
+    return method, url, None
+
+
+def _range(rw):
+    first = THIS_WEEK
+    return {"first_day": [first.day, first.month, first.year],
+            "last_day": [TODAY.day, TODAY.month, TODAY.year]}
+
+
+QUERIES = {
+    "plans.compare": lambda rw: {"from": rw.version.id, "to": rw.version.id},
+    "hours.export": _range,
+    "caseload.hours_export": _range,
+}

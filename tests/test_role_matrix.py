@@ -3,8 +3,6 @@
 The routes come from `app.url_map`, so a new route fails this test until it has a row here.
 """
 import re
-from urllib.parse import urlencode
-
 import pytest
 from sqlalchemy import select
 
@@ -16,30 +14,6 @@ from tests.factories import sign_in_as
 ROLES = ["anonymous", "ses_adviser", "ses_manager", "sub_adviser", "sub_manager", "ses_b_adviser", "j2e_manager",
          "officer", "inspector", "admin"]
 
-
-def request_for(rule, rw):
-    values = rw.values()
-    if rule.endpoint == "plans.section":
-        values["section"] = "needs"
-    url = route_world.url_for_rule(rule, values)
-    query = QUERIES.get(rule.endpoint)
-    if query:
-        url += "?" + urlencode(query(rw), doseq=True)
-    method = "GET" if "GET" in rule.methods else "POST"
-    return method, url, None
-
-
-def _range(rw):
-    first = route_world.THIS_WEEK
-    return {"first_day": [first.day, first.month, first.year],
-            "last_day": [route_world.TODAY.day, route_world.TODAY.month, route_world.TODAY.year]}
-
-
-QUERIES = {
-    "plans.compare": lambda rw: {"from": rw.version.id, "to": rw.version.id},
-    "hours.export": _range,
-    "caseload.hours_export": _range,
-}
 
 OK = " ok"  # allowed, and a POST that would change something: its behaviour is tested with its feature
 
@@ -169,7 +143,7 @@ def test_each_role_gets_the_status_the_matrix_gives_on_every_route(app, client, 
         expected = MATRIX[route_key(rule)].split()[column]
         if expected == "ok":
             continue
-        method, url, data = request_for(rule, rw)
+        method, url, data = route_world.request_for(rule, rw)
         response = client.open(url, method=method, data=data)
         if str(response.status_code) != expected:
             wrong.append(f"{method} {url}: expected {expected}, got {response.status_code}")
@@ -225,7 +199,7 @@ def test_an_inspector_may_change_nothing_every_post_answers_403_and_the_database
         if "POST" not in rule.methods or getattr(view, "is_public", False) or rule.endpoint in OWN_SESSION \
                 or rule.endpoint.startswith("api."):
             continue
-        _method, url, _data = request_for(rule, rw)
+        _method, url, _data = route_world.request_for(rule, rw)
         answered[url] = client.post(url, data={"reason": "inspector", "what": "x", "hours": "1"}).status_code
     assert len(answered) > 30
     assert {url: status for url, status in answered.items() if status != 403} == {}
