@@ -1,0 +1,202 @@
+"""Real browser journeys (headless Debian Chromium, selenium, axe-core from npm): the pages a job coach,
+a customer and an inspector use, each checked by axe with no violations.
+
+They skip with a clear message where Chromium is absent, and fail instead when REQUIRE_BROWSER=1 (.ci/run).
+"""
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db
+from tests.conftest import test_config
+from tests.factories import PASSWORD, current_code
+from tests.route_world import THIS_WEEK
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def _browser_missing():
+    missing = [name for name, found in (("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER),
+                                        ("node_modules/axe-core", AXE.exists())) if not found]
+    return ", ".join(missing)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = _browser_missing()
+    if missing:
+        message = f"browser tests need {missing}: apt-get install chromium chromium-driver; npm ci"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     "--disable-gpu", "--lang=en-GB"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def live_server(database_url):
+    """The portal served over real HTTP on a loopback port, with CSRF protection on as in production."""
+    app = create_app(test_config(database_url, WTF_CSRF_ENABLED=True))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{port}"
+    server.shutdown()
+    thread.join(5)
+
+
+def axe_violations(driver):
+    driver.execute_script(AXE.read_text())
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
+        "v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(' | '))))"
+        ".catch(e => done(['axe failed: ' + e]));")
+    return result
+
+
+def by(driver, css):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, css)
+
+
+def all_by(driver, css):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, css)
+
+
+class Journey:
+    def __init__(self, driver, base):
+        self.driver, self.base, self.checked = driver, base, {}
+
+    def go(self, path):
+        self.driver.get(self.base + path)
+        return self
+
+    def check(self, name):
+        """Axe on the page as it is now; a page with violations fails the test with them listed."""
+        self.checked[name] = axe_violations(self.driver)
+        return self.driver.page_source
+
+    def submit(self, field=None):
+        """Press the main button of the form holding `field` (by default, the page's first form)."""
+        from selenium.webdriver.common.by import By
+
+        form = field.find_element(By.XPATH, "./ancestor::form") if field else by(self.driver, "main form[method=post]")
+        button = form.find_element(By.CSS_SELECTOR, "button.govuk-button:not([type=button])")
+        self.press(button.click)
+
+    def press(self, action):
+        """Do something that submits a form, and wait for the next page to replace this one."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        old_page = by(self.driver, "html")
+        action()
+        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old_page))
+
+    def assert_no_violations(self):
+        found = "\n".join(f"{page}: {violation}" for page, violations in self.checked.items() for violation in violations)
+        assert not found, "axe found:\n" + found
+
+    def sign_in(self, email):
+        self.driver.delete_all_cookies()
+        self.go("/sign-in")
+        self.check("sign-in")
+        by(self.driver, "input[name=email]").send_keys(email)
+        by(self.driver, "input[name=password]").send_keys(PASSWORD)
+        self.submit()
+        assert "/sign-in/code" in self.driver.current_url, self.driver.page_source[:2000]
+        self.check("sign-in code")
+        by(self.driver, "input[name=code]").send_keys(current_code())
+        self.submit()
+        assert "/sign-in" not in self.driver.current_url, self.driver.find_element("tag name", "main").text
+
+
+def ids_of(customer):
+    """Read what the journey needs, then end the test's transaction: an open read would hold SQLite's lock
+    against the server's writes."""
+    ids = customer.id, customer.referrals[0].id, customer.reference
+    db.session.commit()
+    return ids
+
+
+def test_a_job_coach_signs_in_with_totp_and_works_through_accessible_pages(browser, live_server, world):
+    customer_id, referral_id, reference = ids_of(world.customers["ses_started"])
+    journey = Journey(browser, live_server)
+    journey.sign_in("adviser@ses.example")
+
+    page = journey.go("/caseload/").check("caseload")
+    assert reference in page
+    journey.go("/caseload/?q=started").check("caseload search")
+    page = journey.go(f"/customers/{customer_id}").check("customer")
+    assert reference in page
+
+    # A form with errors: the GOV.UK error summary, "Error: " in the title, focus moved to the summary.
+    journey.go(f"/customers/{customer_id}/referrals/{referral_id}/hours/{THIS_WEEK.isoformat()}").check("hours week")
+    hours_field = by(browser, "input[name=hours]")
+    hours_field.send_keys("0.3")
+    journey.submit(hours_field)
+    page = journey.check("hours week with errors")
+    assert browser.title.startswith("Error: ")
+    assert all_by(browser, ".govuk-error-summary") and "quarter hours" in page
+
+    journey.go(f"/customers/{customer_id}/referrals/{referral_id}/hours/").check("hours index")
+    journey.go("/caseload/hours").check("caseload hours")
+    journey.assert_no_violations()
+
+
+def test_a_week_of_hours_can_be_entered_with_the_keyboard_alone(browser, live_server, world):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    customer_id, referral_id, _reference = ids_of(world.customers["ses_started"])
+    journey = Journey(browser, live_server)
+    journey.sign_in("adviser@ses.example")
+    journey.go(f"/customers/{customer_id}/referrals/{referral_id}/hours/{THIS_WEEK.isoformat()}")
+    # Every field by keystrokes: a select takes the typed text of its option (type-ahead).
+    for name in ("on", "activity", "source", "mode"):
+        select = by(browser, f"select[name={name}]")
+        option = next(o for o in select.find_elements("css selector", "option") if o.get_attribute("value"))
+        select.send_keys(option.text)
+    by(browser, "input[name=hours]").send_keys("1.5")
+    by(browser, "[name=description]").send_keys("Mock interview practice")
+    # From the last field, Tab reaches the save button and Enter presses it: no mouse anywhere.
+    focused = browser.switch_to.active_element
+    for _ in range(20):
+        if focused.tag_name == "button" and "govuk-button" in (focused.get_attribute("class") or "") \
+                and focused.get_attribute("type") in (None, "", "submit") and "Add activity" in focused.text:
+            break
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        focused = browser.switch_to.active_element
+    else:
+        pytest.fail("the save button is not reachable with the Tab key")
+    journey.press(lambda: ActionChains(browser).send_keys(Keys.ENTER).perform())
+    page = browser.page_source
+    assert "Activity added" in page and "Mock interview practice" in page, browser.find_element("tag name", "main").text
+    journey.check("hours week saved")
+    journey.assert_no_violations()
