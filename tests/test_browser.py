@@ -200,3 +200,54 @@ def test_a_week_of_hours_can_be_entered_with_the_keyboard_alone(browser, live_se
     assert "Activity added" in page and "Mock interview practice" in page, browser.find_element("tag name", "main").text
     journey.check("hours week saved")
     journey.assert_no_violations()
+
+
+def test_a_plan_is_built_and_signed_in_welsh_easy_read_and_large_print_with_no_axe_violations(
+        browser, live_server, client, world):
+    from sqlalchemy import select
+
+    from portal.models import Plan, Signature
+    from tests.factories import sign_in_as
+    from tests.test_plans import _ready_for_signature, _send_link, base
+
+    customer = world.customers["ses_started"]
+    sign_in_as(client, world.users["ses_adviser"])
+    assert client.post(f"/customers/{customer.id}/plan/start/{customer.referrals[0].id}").status_code == 302
+    version = db.session.scalar(select(Plan).where(Plan.customer_id == customer.id)).versions[0]
+    _ready_for_signature(client, customer, version)
+    customer_party = next(p for p in version.parties if p.role == "customer")
+    adviser_party = next(p for p in version.parties if p.role == "adviser")
+    link = _send_link(client, customer, version, customer_party)
+    plan_url, party_ids = base(customer, version), (customer_party.id, adviser_party.id)
+    db.session.commit()
+
+    # The job coach's pages: the plan, a section form, in-person signing in the customer's formats.
+    journey = Journey(browser, live_server)
+    journey.sign_in("adviser@ses.example")
+    journey.go(f"/customers/{customer.id}/plan/").check("plan index")
+    journey.go(plan_url).check("plan version")
+    journey.go(f"{plan_url}/sign/{party_ids[1]}").check("adviser signs in person")
+    for query in ("lang=cy", "format=easy_read", "lang=cy&format=easy_read", "format=large_print"):
+        page = journey.go(f"{plan_url}/sign/{party_ids[0]}?{query}").check(f"customer signs in person ({query})")
+        assert "Apply for warehouse jobs" in page
+
+    # The customer's own device: the link, the date-of-birth check, the plan in Welsh, signing in Welsh.
+    browser.delete_all_cookies()
+    page = journey.go(link + "?lang=cy").check("signing link, Welsh")
+    assert by(browser, "html").get_attribute("lang") == "cy"
+    inputs = all_by(browser, "input[name=date_of_birth]")
+    for field, value in zip(inputs, ("17", "5", "1990")):
+        field.send_keys(value)
+    journey.submit(inputs[0])
+    for query in ("lang=cy", "lang=cy&format=easy_read", "lang=cy&format=large_print", "lang=en"):
+        journey.go(f"{link}/plan?{query}").check(f"customer reads the plan ({query})")
+    journey.go(f"{link}/plan?lang=cy")
+    assert by(browser, "html").get_attribute("lang") == "cy"
+    by(browser, "input[name=declaration]").send_keys(" ")  # a checkbox ticks with the space bar
+    name_field = by(browser, "input[name=typed_name]")
+    name_field.send_keys("Test Customer")
+    journey.submit(name_field)
+    journey.check("signed, Welsh")
+    journey.assert_no_violations()
+    signature = db.session.scalar(select(Signature).where(Signature.party_id == party_ids[0]))
+    assert signature is not None and signature.language == "cy"
