@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, Role, User, UserSession
 from portal.models.base import utcnow
 from tests.conftest import IsolatedClient, test_config
-from tests.factories import PASSWORD, current_code, make_user, sign_in_fully
+from tests.factories import PASSWORD, current_code, make_user, sign_in_as, sign_in_fully
 
 
 @pytest.fixture
@@ -203,3 +203,59 @@ def test_the_production_session_cookie_is_secure(monkeypatch, database_url):
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
 
 
+
+
+def last_link(path_prefix):
+    from portal.models import OutboxMessage
+
+    body = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first().body
+    return re.search(rf"({path_prefix}/[A-Za-z0-9_-]+)", body).group(1)
+
+
+def test_a_password_reset_link_works_once_and_never_skips_the_totp_step(client, app, adviser):
+    assert client.post("/forgot-password", data={"email": adviser.email}).status_code in (200, 302)
+    unknown = app.test_client().post("/forgot-password", data={"email": "nobody@nowhere.example"})
+    assert unknown.status_code in (200, 302)
+    link = last_link("/reset-password")
+    new = "a completely fresh passphrase"
+    response = client.post(link, data={"password": new})
+    assert response.status_code == 302
+    assert client.get("/caseload/").status_code == 302  # not signed in by the reset
+    step = client.post("/sign-in", data={"email": adviser.email, "password": new})
+    assert step.headers["Location"].endswith("/sign-in/code")  # the code is still asked for
+    assert client.get(link).status_code == 404  # used once
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short words", "12 characters"),
+    ("password1234", "easy to guess"),
+    ("ISP provider portal!", "easy to guess"),  # the portal's own name
+])
+def test_weak_passwords_are_refused_with_a_clear_message_and_no_composition_rules(client, world, password, message):
+    sign_in_as(client, world.users["ses_manager"])
+    client.post("/staff/invite", data={"name": "Nia Owen", "email": "nia@ses.example", "role": "adviser"})
+    link = last_link("/invitation")
+    with client.session_transaction() as session:
+        session.clear()
+    page = client.post(link, data={"password": password}).get_data(as_text=True)
+    assert "Error: " in page and message in page
+    accepted = client.post(link, data={"password": "lowercase words only here"})
+    assert accepted.status_code == 302  # long and uncommon is enough
+    assert client.post(link, data={"password": "lowercase words only here"}).status_code == 404  # single use
+    user = db.session.scalar(select(User).where(User.email == "nia@ses.example"))
+    assert user.organisation_id == world.orgs["ses"].id and user.role == Role.ADVISER
+
+
+def test_an_expired_invitation_is_refused(client, world):
+    from portal.models import Invitation
+
+    sign_in_as(client, world.users["ses_manager"])
+    client.post("/staff/invite", data={"name": "Nia Owen", "email": "nia@ses.example", "role": "adviser"})
+    link = last_link("/invitation")
+    invitation = db.session.scalar(select(Invitation))
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session.clear()
+    assert client.post(link, data={"password": "lowercase words only here"}).status_code == 404
+    assert db.session.scalar(select(User).where(User.email == "nia@ses.example")) is None
