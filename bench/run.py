@@ -295,7 +295,10 @@ def bench_pages(database_url, sample=40):
     engine = create_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(text(
-            "SELECT c.id, c.reference, d.last_name FROM referral r JOIN customer c ON c.id = r.customer_id "
+            "SELECT c.id, c.reference, d.last_name, r.id AS referral_id, "
+            "(SELECT max(v.id) FROM plan p JOIN plan_version v ON v.plan_id = p.id WHERE p.customer_id = c.id) AS version_id, "
+            "(SELECT max(h.week_start) FROM hours_entry h WHERE h.referral_id = r.id) AS last_week "
+            "FROM referral r JOIN customer c ON c.id = r.customer_id "
             "JOIN dwp_record d ON d.customer_id = c.id JOIN user_account u ON u.organisation_id = r.organisation_id "
             "WHERE u.email = :e AND r.status = 'started' ORDER BY c.id LIMIT :n"), {"e": bench.BENCH_EMAIL, "n": sample}
         ).all()
@@ -310,7 +313,22 @@ def bench_pages(database_url, sample=40):
                                      "Caseload"),
         "caseload, search by reference": ([f"/caseload/?q={r.reference}" for r in rows], "Caseload"),
         "customer page": ([f"/customers/{r.id}" for r in rows], "Referral"),
+        **pages_of_plans_and_hours(rows),
     }, customers
+
+
+def pages_of_plans_and_hours(rows):
+    """Issue 4 and 5 pages for customers of the bench adviser: the plan, a week of hours, the summary."""
+    with_plan = [r for r in rows if r.version_id]
+    with_hours = [r for r in rows if r.last_week]
+    return {
+        "plan version page": ([f"/customers/{r.id}/plan/{r.version_id}" for r in with_plan], "Support plan"),
+        "week of hours": ([f"/customers/{r.id}/referrals/{r.referral_id}/hours/{r.last_week.isoformat()}"
+                           for r in with_hours], "Week from"),
+        "hours summary": ([f"/customers/{r.id}/referrals/{r.referral_id}/hours/summary" for r in with_hours],
+                          "Hours summary"),
+        "caseload hours (8 weeks)": (["/caseload/hours"], "Caseload hours"),
+    }
 
 
 def count_customers(database_url):
@@ -336,17 +354,28 @@ def pages_in_process(user):
     from portal.extensions import db
     from portal.models import Customer, DwpRecord, Referral
 
+    from portal.models import HoursEntry, Plan, PlanVersion
+    from sqlalchemy import func
+
+    version_id = (select(func.max(PlanVersion.id)).join(Plan, Plan.id == PlanVersion.plan_id)
+                  .where(Plan.customer_id == Customer.id).scalar_subquery())
+    last_week = (select(func.max(HoursEntry.week_start)).where(HoursEntry.referral_id == Referral.id)
+                 .scalar_subquery())
     row = db.session.execute(
-        select(Customer.id, Customer.reference, DwpRecord.last_name).join(Referral, Referral.customer_id == Customer.id)
+        select(Customer.id, Customer.reference, DwpRecord.last_name, Referral.id.label("referral_id"),
+               version_id.label("version_id"), last_week.label("last_week"))
+        .join(Referral, Referral.customer_id == Customer.id)
         .join(DwpRecord, DwpRecord.customer_id == Customer.id)
         .where(Referral.organisation_id == user.organisation_id, Referral.status == "started",
-               Referral.transferred_from_id.is_(None), Referral.subcontractor_id.is_(None))
+               Referral.transferred_from_id.is_(None), Referral.subcontractor_id.is_(None),
+               version_id.is_not(None), last_week.is_not(None))
         .order_by(Customer.id).limit(1)).first()
     return {
         "caseload, first page": "/caseload/",
         "caseload, search by name": f"/caseload/?q={urllib.parse.quote(row.last_name)}",
         "caseload, search by reference": f"/caseload/?q={row.reference}",
         "customer page": f"/customers/{row.id}",
+        **{name: paths[0] for name, (paths, _expect) in pages_of_plans_and_hours([row]).items()},
     }
 
 
