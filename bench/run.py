@@ -177,8 +177,12 @@ def _client(args):
         i += 1
         began = time.perf_counter()
         try:
-            status, _headers, body = request(port, "GET", path, cookie)
-            ok = status == 200 and expect.encode() in body
+            if isinstance(path, tuple):  # a form to post: saved means redirected back to the page
+                status, _headers, body = request(port, "POST", path[0], cookie, path[1])
+                ok = status == 302
+            else:
+                status, _headers, body = request(port, "GET", path, cookie)
+                ok = status == 200 and expect.encode() in body
         except OSError:
             ok = False
         latencies.append(time.perf_counter() - began)
@@ -331,6 +335,24 @@ def pages_of_plans_and_hours(rows):
     }
 
 
+def saving_a_week(port, cookie, week_paths):
+    """POSTs adding a quarter hour today to this week of each sampled customer, with the session's CSRF
+    token (it does not expire within a session). Each is a real save: an entry, its audit event."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    monday = today - timedelta(days=today.weekday())
+    status, _headers, page = request(port, "GET", week_paths[0], cookie)
+    match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        rb'value="([^"]+)"[^>]*name="csrf_token"', page)
+    if status != 200 or not match:
+        raise SystemExit(f"no hours form at {week_paths[0]} ({status})")
+    token = html.unescape(match.group(1).decode())
+    form = {"csrf_token": token, "on": today.isoformat(), "activity": "cv_and_applications", "source": "provider",
+            "mode": "face_to_face", "hours": "0.25", "description": "Bench: job search session", "objective": ""}
+    return [(path.rsplit("/", 1)[0] + "/" + monday.isoformat(), form) for path in week_paths]
+
+
 def count_customers(database_url):
     from sqlalchemy import create_engine, inspect, text
 
@@ -376,7 +398,25 @@ def pages_in_process(user):
         "caseload, search by reference": f"/caseload/?q={row.reference}",
         "customer page": f"/customers/{row.id}",
         **{name: paths[0] for name, (paths, _expect) in pages_of_plans_and_hours([row]).items()},
+        **_long_plan_history(user),
     }
+
+
+def _long_plan_history(user):
+    """The plan page of a customer with 13 versions (bench.rich_plans), where this user may see one."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Plan, PlanVersion, Referral
+    from bench.rich_plans import MARK
+
+    row = db.session.execute(
+        select(Plan.customer_id, func.max(PlanVersion.id)).join(PlanVersion, PlanVersion.plan_id == Plan.id)
+        .join(Referral, Referral.id == PlanVersion.referral_id)
+        .where(Referral.organisation_id == user.organisation_id,
+               Plan.id.in_(select(PlanVersion.plan_id).where(PlanVersion.reason == MARK)))
+        .group_by(Plan.customer_id).order_by(Plan.customer_id).limit(1)).first()
+    return {"plan page, 13 versions of 50 objectives": f"/customers/{row[0]}/plan/{row[1]}"} if row else {}
 
 
 # Report -------------------------------------------------------------------------------------------
@@ -403,7 +443,14 @@ def main(argv=None):
 
         print(f"The database has {have:,} bench customers; generating {args.customers:,}.")
         generate(args.database_url, args.customers, reset=True)
+    from bench.rich_plans import enrich
+
+    rich = enrich(args.database_url)  # a few plans with 3 years of versions and reviews (issue 4)
+    if args.compare_database_url:
+        enrich(args.compare_database_url)
     paths, customers = bench_pages(args.database_url)
+    paths["plan page, 13 versions of 50 objectives"] = (
+        [f"/customers/{customer_id}/plan/{version_id}" for customer_id, version_id in rich], "Support plan")
 
     env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": bench.BENCH_SECRET_KEY,
            "DATABASE_URL": args.database_url, "FLASK_DEBUG": "0"}
@@ -418,6 +465,7 @@ def main(argv=None):
         servers.append(start_gunicorn("bench.trivial_app:app", trivial_port, env, logs / "bench-trivial.log"))
         cookie = sign_in(portal_port, args.database_url)
         print(f"Signed in as {bench.BENCH_EMAIL} through HTTP; {customers:,} customers in the database.")
+        paths["save an activity in a week"] = (saving_a_week(portal_port, cookie, paths["week of hours"][0]), "")
         targets = [("trivial route (first)", trivial_port, ["/"], "Hello"),
                    ("portal /healthz (1 query, no page)", portal_port, ["/healthz"], ""),
                    ("portal sign-in page (layout, no data)", portal_port, ["/sign-in"], "Sign in"),

@@ -94,7 +94,7 @@ class Journey:
         self.driver, self.base, self.checked = driver, base, {}
 
     def go(self, path):
-        self.driver.get(self.base + path)
+        self.driver.get(path if path.startswith("http") else self.base + path)
         return self
 
     def check(self, name):
@@ -251,3 +251,98 @@ def test_a_plan_is_built_and_signed_in_welsh_easy_read_and_large_print_with_no_a
     journey.assert_no_violations()
     signature = db.session.scalar(select(Signature).where(Signature.party_id == party_ids[0]))
     assert signature is not None and signature.language == "cy"
+
+
+def fill(driver, data):
+    """Fill a GOV.UK form by field names, with the keyboard for text and a click for choices."""
+    from selenium.webdriver.support.select import Select
+
+    for name, value in data.items():
+        elements = all_by(driver, f"[name='{name}']")
+        assert elements, f"no field named {name}"
+        first = elements[0]
+        if first.tag_name == "select":
+            Select(first).select_by_value(value)
+        elif first.get_attribute("type") in ("radio", "checkbox"):
+            for chosen in value if isinstance(value, list) else [value]:
+                driver.execute_script("arguments[0].click()",
+                                      next(e for e in elements if e.get_attribute("value") == chosen))
+        elif isinstance(value, list):  # a GOV.UK date: day, month, year under one name
+            for element, part in zip(elements, value):
+                element.clear()
+                element.send_keys(part)
+        elif first.get_attribute("type") != "hidden":
+            first.clear()
+            first.send_keys(value)
+
+
+def test_an_adviser_builds_a_whole_plan_through_the_task_list_and_it_is_signed_in_person_in_welsh(
+        browser, live_server, world):
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from portal.models import Plan, Signature, VersionStatus
+
+    today = date.today()
+
+    def d(value):
+        return [str(value.day), str(value.month), str(value.year)]
+
+    customer_id, referral_id, _reference = ids_of(world.customers["ses_started"])
+    journey = Journey(browser, live_server)
+    journey.sign_in("adviser@ses.example")
+    page = journey.go(f"/customers/{customer_id}/plan/").check("no plan yet")
+    journey.press(lambda: by(browser, "main form[method=post] button.govuk-button").click())
+    plan_url = browser.current_url.split("?")[0].split("#")[0]
+    journey.check("task list")
+    steps = [
+        ("sections/needs", {"needs_assessment": "Wants warehouse work; anxiety in crowds", "needs_assessed_on": d(today)}),
+        ("sections/goals", {"aspirations": "A steady job near home", "job_goal": "Warehouse operative",
+                            "target_weekly_hours": "16"}),
+        ("items/barriers/new", {"category": "debt", "description": "Rent arrears", "impact": "Worry",
+                                "response": "Advocacy with the council"}),
+        ("items/objectives/new", {"what": "Apply for warehouse jobs", "how_often": "Weekly",
+                                  "measure": "3 applications a week", "target_on": d(today + timedelta(days=60))}),
+        ("sections/length", {"length_rationale": "Needs 6 months to build confidence"}),
+        ("sections/reviews", {"review_every_weeks": "6", "first_review_on": d(today + timedelta(days=42))}),
+        ("sections/permitted_work", {"permitted_work": "no"}),
+    ]
+    for path, data in steps:
+        journey.go(f"{plan_url}/{path}")
+        fill(browser, data)
+        journey.check(path)
+        journey.submit()
+        assert "Error: " not in browser.title, (path, by(browser, "main").text[:1500])
+    journey.go(f"{plan_url}/items/support/new")
+    objective = all_by(browser, "input[name=objectives]")[0].get_attribute("value")
+    fill(browser, {"kind": "support", "description": "CV workshop", "deliverer": "provider", "planned_hours": "6",
+                   "objectives": [objective]})
+    journey.check("support item")
+    journey.submit()
+    assert "Error: " not in browser.title, by(browser, "main").text[:1500]
+
+    journey.go(plan_url).check("complete task list")
+    send = next(f for f in all_by(browser, "main form[method=post]") if f.get_attribute("action").endswith("/send"))
+    journey.press(send.find_element("css selector", "button").click)
+    journey.check("sent for signature")
+    db.session.expire_all()
+    version = db.session.scalar(select(Plan).where(Plan.customer_id == customer_id)).versions[0]
+    assert version.status == VersionStatus.AWAITING_SIGNATURES
+    parties = {party.role: party.id for party in version.parties}
+    db.session.commit()
+
+    for role, query, name in (("customer", "?lang=cy", "SES Started"), ("adviser", "", "Adviser")):
+        journey.go(f"{plan_url}/sign/{parties[role]}{query}")
+        journey.check(f"{role} signs in person")
+        by(browser, "input[name=declaration]").send_keys(" ")
+        typed = by(browser, "input[name=typed_name]")
+        typed.send_keys(name)
+        journey.submit(typed)
+        assert "Error: " not in browser.title, by(browser, "main").text[:1500]
+    journey.check("agreed")
+    journey.assert_no_violations()
+    db.session.expire_all()
+    assert db.session.get(type(version), version.id).status == VersionStatus.AGREED
+    signatures = {s.party.role: s for s in db.session.scalars(select(Signature).where(Signature.version_id == version.id))}
+    assert signatures["customer"].language == "cy" and signatures["adviser"].language == "en"
