@@ -349,8 +349,24 @@ def saving_a_week(port, cookie, week_paths):
         raise SystemExit(f"no hours form at {week_paths[0]} ({status})")
     token = html.unescape(match.group(1).decode())
     form = {"csrf_token": token, "on": today.isoformat(), "activity": "cv_and_applications", "source": "provider",
-            "mode": "face_to_face", "hours": "0.25", "description": "Bench: job search session", "objective": ""}
-    return [(path.rsplit("/", 1)[0] + "/" + monday.isoformat(), form) for path in week_paths]
+            "mode": "face_to_face", "hours": "0.25", "description": "Bench: job search session", "objective": "",
+            # R-HRS-5: past 16 hours for an income-related ESA customer the adviser confirms, as on the page.
+            "esa_confirmed": "yes"}
+    posts = []
+    for path in week_paths:
+        week = path.rsplit("/", 1)[0] + "/" + monday.isoformat()
+        _status, _headers, page = request(port, "GET", week, cookie)
+        # An agreed plan's objectives: the activity names the one it serves, as an adviser would choose.
+        select_html = re.search(rb'<select[^>]*name="objective".*?</select>', page, re.S)
+        options = re.findall(rb'<option value="(\d+)"', select_html.group(0)) if select_html else []
+        post = (week, dict(form, objective=options[0].decode() if options else ""))
+        # The generator's agreed plans have no objectives, so for those customers no activity can name one
+        # and every save is refused (rightly): keep the customers for whom a first save goes through.
+        if request(port, "POST", *post[:1], cookie, post[1])[0] == 302:
+            posts.append(post)
+    if not posts:
+        raise SystemExit("no sampled customer's week accepts an activity")
+    return posts
 
 
 def count_customers(database_url):
