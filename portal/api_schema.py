@@ -149,7 +149,7 @@ def openapi_document(programme_codes):
                         "200": {"description": "The referral", "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/Referral"}}}},
                         "401": {"description": "No valid bearer token", **error},
-                        "404": {"description": "No such referral", **error},
+                        "404": {"description": "No referral with this id was sent by this client", **error},
                     },
                 }
             },

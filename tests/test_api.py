@@ -7,24 +7,32 @@ from datetime import date, timedelta
 
 import pytest
 import schemathesis
+from schemathesis.checks import not_a_server_error
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import ApiToken, Customer, IdempotencyRecord, Referral
+from portal.models import ApiClient, ApiToken, Customer, IdempotencyRecord, Referral
+from portal.security.tokens import token_hash
 from tests.factories import sign_in_as
 
 
-@pytest.fixture
-def token(client, world):
+def issue_token(client, world, name="DWP referrals system"):
     """A token issued through the administrator's pages, as a DWP system would be given it."""
     sign_in_as(client, world.users["admin"])
-    assert client.post("/admin/api-clients", data={"name": "DWP referrals system"}).status_code == 302
-    page = client.post("/admin/api-clients/1/tokens").get_data(as_text=True)
+    if db.session.scalar(select(ApiClient).where(ApiClient.name == name)) is None:
+        assert client.post("/admin/api-clients", data={"name": name}).status_code == 302
+    client_id = db.session.scalar(select(ApiClient.id).where(ApiClient.name == name))
+    page = client.post(f"/admin/api-clients/{client_id}/tokens").get_data(as_text=True)
     value = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
     with client.session_transaction() as session:
         session.clear()
     return value
+
+
+@pytest.fixture
+def token(client, world):
+    return issue_token(client, world)
 
 
 def referral_body(world, **changes):
@@ -52,7 +60,13 @@ def counts():
 
 def test_a_token_is_shown_once_kept_only_as_a_hash_and_creates_a_referral(client, world, token):
     stored = db.session.scalars(select(ApiToken)).all()
-    assert len(stored) == 1 and token not in (stored[0].token_hash, stored[0].prefix)
+    assert len(stored) == 1 and stored[0].token_hash == token_hash(token) != token
+    assert token not in (stored[0].prefix, stored[0].token_hash) and token.startswith(stored[0].prefix)
+    sign_in_as(client, world.users["admin"])
+    listing = client.get("/admin/api-clients").get_data(as_text=True)
+    assert stored[0].prefix in listing and token not in listing  # shown once, on the issuing response only
+    with client.session_transaction() as session:
+        session.clear()
     before = counts()
     response = post(client, token, referral_body(world))
     assert response.status_code == 201, response.get_json()
@@ -60,7 +74,6 @@ def test_a_token_is_shown_once_kept_only_as_a_hash_and_creates_a_referral(client
     assert counts() == (before[0] + 1, before[1] + 1)
     got = client.get(response.headers["Location"], headers={"Authorization": f"Bearer {token}"})
     assert got.status_code == 200 and got.get_json()["id"] == response.get_json()["id"]
-    assert "nino" not in got.get_data(as_text=True) and "JT654321C" not in got.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Basic dXNlcjpwYXNz", "Bearer isp_not-a-real-token", "Token x"])
@@ -74,10 +87,22 @@ def test_without_a_live_token_the_api_answers_401_and_writes_nothing(client, wor
 
 
 def test_a_revoked_token_stops_working_and_a_staff_session_is_not_a_token(client, world, token):
+    assert post(client, token, referral_body(world), key="before").status_code == 201
+    referral_id = db.session.scalar(select(func.max(Referral.id)))
     sign_in_as(client, world.users["admin"])
-    assert client.post(f"/admin/api-clients/1/tokens/{db.session.scalar(select(ApiToken.id))}/revoke").status_code == 302
-    assert post(client, token, referral_body(world)).status_code == 401  # the admin's session cookie is sent too
-    assert client.get("/api/v1/referrals/1").status_code == 401
+    # The admin's session cookie alone does not authorise the API.
+    assert client.get(f"/api/v1/referrals/{referral_id}").status_code == 401
+    session_only = client.post("/api/v1/referrals", json=referral_body(world), headers={"Idempotency-Key": "s"})
+    assert session_only.status_code == 401 and session_only.get_json()["errors"][0]["path"] == "header/Authorization"
+    row_id = db.session.scalar(select(ApiToken.id))
+    assert client.post(f"/admin/api-clients/{db.session.scalar(select(ApiClient.id))}/tokens/{row_id}/revoke").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ApiToken, row_id).revoked_at is not None
+    before = counts()
+    for response in (post(client, token, referral_body(world), key="after"),  # the admin's cookie is sent too
+                     client.get(f"/api/v1/referrals/{referral_id}", headers={"Authorization": f"Bearer {token}"})):
+        assert response.status_code == 401 and response.get_json()["errors"][0]["path"] == "header/Authorization"
+    assert counts() == before
 
 
 def test_the_same_idempotency_key_twice_creates_one_referral(client, world, token):
@@ -89,6 +114,7 @@ def test_the_same_idempotency_key_twice_creates_one_referral(client, world, toke
     assert counts()[0] == before + 1
     different = post(client, token, referral_body(world, programme="WORK_CHOICE"))
     assert different.status_code == 409 and counts()[0] == before + 1
+    assert different.get_json()["errors"][0]["path"] == "header/Idempotency-Key"
     assert post(client, token, referral_body(world), key="key-2").status_code == 201 and counts()[0] == before + 2
 
 
@@ -141,13 +167,45 @@ def test_not_json_answers_415_and_malformed_json_400(client, world, token):
     assert client.post("/api/v1/referrals", data="nino=QQ", headers=headers).status_code == 415
     bad = client.post("/api/v1/referrals", data="{not json", headers=headers, content_type="application/json")
     assert bad.status_code == 400 and bad.get_json()["errors"][0]["path"] == "body"
-    assert post(client, token, referral_body(world), key="").status_code == 400
+    for missing in (client.post("/api/v1/referrals", json=referral_body(world), headers={"Authorization": f"Bearer {token}"}),
+                    post(client, token, referral_body(world), key=""), post(client, token, referral_body(world), key="a b")):
+        assert missing.status_code == 400 and missing.get_json()["errors"][0]["path"] == "header/Idempotency-Key"
     assert counts() == before
 
 
-def test_an_unknown_referral_answers_404(client, token):
-    response = client.get("/api/v1/referrals/424242", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 404 and response.get_json()["errors"][0]["path"] == "path/referral_id"
+def test_the_status_page_gives_the_status_and_no_personal_data(client, world, token):
+    created = post(client, token, referral_body(world)).get_json()
+    auth = {"Authorization": f"Bearer {token}"}
+    got = client.get(f"/api/v1/referrals/{created['id']}", headers=auth)
+    documented = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Referral"]["properties"]
+    assert set(got.get_json()) <= set(documented)
+    assert got.get_json()["status"] == "referred" and got.get_json()["customer_reference"]
+    text = got.get_data(as_text=True)
+    for personal in ("JT654321C", "Rhian", "Evans", "1988-03-14", "Pontypridd", "LCW", "easy_read"):
+        assert personal not in text
+    # The provider starts the referral; DWP's system sees the new status.
+    customer = db.session.get(Referral, created["id"]).customer
+    sign_in_as(client, world.users["ses_adviser"])
+    today = date.today()
+    assert client.post(f"/customers/{customer.id}/referrals/{created['id']}/start",
+                       data={"effective_on": [str(today.day), str(today.month), str(today.year)]}).status_code == 302
+    with client.session_transaction() as session:
+        session.clear()
+    after = client.get(f"/api/v1/referrals/{created['id']}", headers=auth).get_json()
+    assert after["status"] == "started" and after["started_on"] == today.isoformat()
+
+
+def test_unknown_and_other_clients_referrals_answer_404(client, world, token):
+    mine = post(client, token, referral_body(world)).get_json()["id"]
+    other_token = issue_token(client, world, name="Another DWP system")
+    auth = {"Authorization": f"Bearer {token}"}
+    theirs = post(client, other_token, referral_body(world, customer=referral_body(world)["customer"] | {"nino": "AB123456C"})).get_json()["id"]
+    made_in_the_portal = world.customers["ses_referred"].referrals[0].id
+    for referral_id in (424242, theirs, made_in_the_portal):
+        response = client.get(f"/api/v1/referrals/{referral_id}", headers=auth)
+        assert response.status_code == 404 and response.get_json()["errors"][0]["path"] == "path/referral_id"
+    assert client.get(f"/api/v1/referrals/{mine}", headers=auth).status_code == 200
+    assert client.get(f"/api/v1/referrals/{theirs}", headers={"Authorization": f"Bearer {other_token}"}).status_code == 200
 
 
 def test_the_openapi_document_describes_the_api(client):
@@ -176,6 +234,7 @@ def test_schemathesis_finds_no_server_error_in_the_served_openapi_document(app, 
             statuses.add(response.status_code)
             if response.status_code >= 500:
                 failures.append((case.method, case.path, case.body, response.text[:300]))
+            case.validate_response(response, checks=[not_a_server_error])  # raises (and shrinks) on any 5xx
 
         call()
     assert operations == 2  # POST and GET of referrals

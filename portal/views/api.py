@@ -59,7 +59,10 @@ def openapi():
 @bp.route("/referrals/<int:referral_id>")
 @requires_api_client(Permission.API_REFERRALS)
 def get_referral(referral_id):
-    referral = db.session.get(Referral, referral_id)
+    # A client sees only the referrals it sent; any other id is unknown to it.
+    referral = db.session.scalar(
+        select(Referral).join(IdempotencyRecord, IdempotencyRecord.referral_id == Referral.id)
+        .where(Referral.id == referral_id, IdempotencyRecord.client_id == g.api_client.id).limit(1))
     if referral is None:
         return error_response(404, "path/referral_id", "No referral has this id")
     return jsonify(referral_json(referral))
