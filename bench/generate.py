@@ -7,15 +7,26 @@ Builds the schema with the real migrations, then writes (deterministically, from
 eleven provider organisations across the four programmes (one with a sub-contractor), a manager and
 advisers for each, a DWP referral officer, N customers each with their DWP record, a referral in a
 realistic state (referred, started, completed, exited early, transferred on to another provider), its
-transitions and first appointment, a plan for every customer who started (agreed, awaiting signatures
-or draft, with the next review date), and weekly hours records for the time each customer was on
-their programme (up to two years each). Rows go in with PostgreSQL COPY (plain INSERTs on SQLite).
+transitions and first appointment, a plan for every customer who started (agreed and signed, awaiting
+signatures or draft, with the next review date) whose version has what the plan rules ask for (3-5
+objectives, support items linked to them, barriers, the customer and the adviser as parties), and
+weekly hours records for the time each customer was on their programme (up to two years each, about
+2.2 activities a week), each naming an objective of the plan in force on its day, as the hours rules ask.
+
+Forty of the bench adviser's own Work Choice customers (longer-term support, started three years ago)
+get a plan with three years of history instead (issue 4): 13 versions, a review every 12 weeks, each
+version with 50 objectives, 20 support items, 5 barriers and 4 milestones, signed by both parties; their
+hours run for the whole three years and name the objective of the version in force that day.
+
+Rows go in with PostgreSQL COPY (plain INSERTs on SQLite). Content hashes of generated versions are
+placeholders (the pages measured do not recompute them).
 
 One known user signs in for the runner: bench.BENCH_EMAIL, an adviser of bench.BENCH_ORGANISATION,
 with bench.BENCH_PASSWORD and TOTP secret bench.BENCH_TOTP_SECRET (encrypted with bench.BENCH_SECRET_KEY,
 so the served app must use that key).
 """
 import argparse
+import hashlib
 import random
 import sys
 import time
@@ -32,7 +43,10 @@ from portal.models import (
     ReferralTransition, User,
 )
 from portal.models.organisation import organisation_programme
+from portal.models.plan import Barrier, Milestone, Objective, PlanParty, Review, Signature, SupportItem, \
+    support_item_objective
 from portal.security import passwords, totp
+from portal.services.plan_rules import BARRIER_CATEGORIES
 
 SEED = 20261124
 # name, kind, accredited, programmes, share of customers, prime
@@ -68,6 +82,29 @@ ACTIVITIES = ["job_search", "cv_and_applications", "interview_skills", "confiden
               "skills_training", "volunteering", "work_placement", "health_support", "peer_support"]
 MODES = ["face_to_face", "phone", "video", "group"]
 CHUNK = 20_000
+# Issue 4: a few plans with three years of history, for the bench adviser's own customers.
+RICH_PLANS = 40
+RICH_VERSIONS = 13
+RICH_OBJECTIVES = 50
+RICH_SUPPORT_ITEMS = 20
+REVIEW_EVERY_WEEKS = 12
+# The reason given for every revision of a rich plan: the runner finds those plans by it.
+RICH_MARK = "Bench history: three years of reviews"
+OBJECTIVES = [
+    ("Apply for {n} warehouse or retail jobs", "Every week", "Applications logged with the adviser"),
+    ("Update the CV with the adviser", "Once, then after each job", "A CV the customer is happy to send"),
+    ("Travel to the town centre by bus alone", "Twice a week", "Journeys made without support"),
+    ("Attend the confidence and wellbeing course", "Weekly session", "Sessions attended"),
+    ("Practise interviews with a job coach", "Every two weeks", "Mock interviews and feedback"),
+    ("Complete a food hygiene certificate", "Two sessions a week", "Certificate gained"),
+    ("Volunteer at the community cafe", "{n} hours a week", "Hours volunteered"),
+    ("Arrange a work trial with a local employer", "Once", "Trial agreed and attended"),
+]
+SUPPORT = [("support", "One-to-one job search with the adviser", "provider", None),
+           ("support", "Travel training", "provider", None),
+           ("qualification", "Level 1 food hygiene course", "third_tier", "County College"),
+           ("support", "Confidence course", "subcontractor", "Bench Northern Partners"),
+           ("support", "Job coaching in the workplace", "provider", None)]
 
 
 def weighted(rng, pairs):
@@ -212,22 +249,40 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
         for code in codes:
             by_programme.setdefault(code, []).append(oid)
     subcontractor_of = {org_ids[o[5]]: org_ids[o[0]] for o in ORGANISATIONS if o[5]}
-    ids = {m: next_id(m) for m in (Customer, Referral, ReferralTransition, Appointment, Plan, PlanVersion, HoursEntry)}
-    tables = {m: [] for m in ids} | {DwpRecord: []}
+    bench_org = org_ids[bench.BENCH_ORGANISATION]
+    # In an order that lets each table's foreign keys find their rows (each flush writes every table).
+    models = (Customer, Referral, ReferralTransition, Appointment, Plan, PlanVersion, Objective, SupportItem,
+              Barrier, Milestone, PlanParty, Signature, Review, HoursEntry)
+    ids = {m: next_id(m) for m in models}
+    order = [Customer.__table__, DwpRecord.__table__, *(m.__table__ for m in models[1:-1]), support_item_objective,
+             HoursEntry.__table__]
+    tables = {table: [] for table in order}
     status_counts = {}
+    rich_left = RICH_PLANS
 
-    def flush(final=False):
-        for model, rows in tables.items():
-            if rows and (final or len(rows) >= CHUNK):
-                writer.write(model.__table__, rows)
+    def new_id(model):
+        ids[model] += 1
+        return ids[model] - 1
+
+    def add(model, row):
+        tables[model if model is support_item_objective else model.__table__].append(row)
+
+    def flush():
+        for table, rows in tables.items():
+            if rows:
+                writer.write(table, rows)
                 rows.clear()
 
-    def referral(customer_id, oid, code, status, referred_at, transferred_from=None):
+    def at(day, hour=14):
+        return datetime.combine(day, clock(hour), tzinfo=timezone.utc)
+
+    def referral(customer_id, name, oid, code, status, referred_at, transferred_from=None, rich=False):
         programme = programmes[code]
-        rid = ids[Referral]
-        ids[Referral] += 1
+        rid = new_id(Referral)
         started_on = ended_on = None
-        if status != "referred":
+        if rich:
+            started_on = referred_at.date() + timedelta(days=14)
+        elif status != "referred":
             started_on = referred_at.date() + timedelta(days=rng.randint(3, 28))
             if started_on >= today:
                 status, started_on = "referred", None
@@ -237,70 +292,161 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
             ended_on = started_on + timedelta(days=length)
             if ended_on >= today:
                 status, ended_on = "started", None
-        if status == "started" and (today - started_on).days > weeks * 7 + 60:
+        if status == "started" and not rich and (today - started_on).days > weeks * 7 + 60:
             status, ended_on = "completed", started_on + timedelta(days=weeks * 7)
         status_counts[status] = status_counts.get(status, 0) + 1
-        adviser = rng.choice(advisers[oid]) if rng.random() < 0.92 else None
+        adviser = bench_user_id if rich else rng.choice(advisers[oid]) if rng.random() < 0.92 else None
         subcontractor = None
         if oid in subcontractor_of.values() and code == "SES" and rng.random() < 0.15:
             subcontractor = next(s for s, p in subcontractor_of.items() if p == oid)
-        tables[Referral].append({
+        exit_reason = {"exited_early": "Moved out of the area", "transferred": "Moved to another provider"}.get(status)
+        add(Referral, {
             "id": rid, "customer_id": customer_id, "organisation_id": oid, "programme_id": programme.id,
             "status": status, "adviser_id": adviser, "subcontractor_id": subcontractor,
             "eso_place": programme.eso_places == "always", "referred_at": referred_at, "referred_by_id": officer_id,
             "eligibility_confirmed_at": referred_at, "eligibility_confirmed_by_id": officer_id,
-            "started_on": started_on, "ended_on": ended_on,
-            "exit_reason": {"exited_early": "Moved out of the area", "transferred": "Moved to another provider"}.get(status),
+            "started_on": started_on, "ended_on": ended_on, "exit_reason": exit_reason,
             "transferred_from_id": transferred_from,
         })
         steps = [(None, "referred", referred_at.date(), None)]
         if started_on:
             steps.append(("referred", "started", started_on, None))
         if ended_on:
-            steps.append(("started", status, ended_on, tables[Referral][-1]["exit_reason"]))
+            steps.append(("started", status, ended_on, exit_reason))
         for from_status, to_status, effective_on, reason in steps:
-            tables[ReferralTransition].append({
-                "id": ids[ReferralTransition], "referral_id": rid, "from_status": from_status, "to_status": to_status,
-                "effective_on": effective_on, "reason": reason, "recorded_by_id": officer_id if to_status == "referred" else adviser,
-                "recorded_at": datetime.combine(effective_on, clock(11), tzinfo=timezone.utc)})
-            ids[ReferralTransition] += 1
-        tables[Appointment].append({
-            "id": ids[Appointment], "customer_id": customer_id, "referral_id": rid, "location": "Provider office",
-            "starts_at": datetime.combine(referred_at.date() + timedelta(days=7), clock(10), tzinfo=timezone.utc),
-            "booked_by_id": officer_id, "created_at": referred_at})
-        ids[Appointment] += 1
+            add(ReferralTransition, {
+                "id": new_id(ReferralTransition), "referral_id": rid, "from_status": from_status,
+                "to_status": to_status, "effective_on": effective_on, "reason": reason,
+                "recorded_by_id": officer_id if to_status == "referred" else adviser,
+                "recorded_at": at(effective_on, 11)})
+        add(Appointment, {
+            "id": new_id(Appointment), "customer_id": customer_id, "referral_id": rid, "location": "Provider office",
+            "starts_at": at(referred_at.date() + timedelta(days=7), 10), "booked_by_id": officer_id,
+            "created_at": referred_at})
         if started_on:
-            _plan(customer_id, oid, rid, programme, status, started_on, adviser)
+            by = adviser or managers[oid]
+            if rich:
+                periods = _rich_plan(customer_id, name, oid, rid, programme, started_on, by)
+            else:
+                periods = _plan(customer_id, name, oid, rid, programme, status, started_on, by)
             if with_hours:
-                _hours(rid, oid, started_on, ended_on or today - timedelta(days=1), adviser or managers[oid],
-                       subcontractor)
+                _hours(rid, oid, started_on, ended_on or today - timedelta(days=1), by, subcontractor, periods,
+                       weeks=None if rich else 104)
         return rid, status, ended_on
 
-    def _plan(customer_id, oid, rid, programme, status, started_on, adviser):
+    def _version(plan_id, number, oid, rid, status, by, created, *, agreed=None, superseded=None, reason=None,
+                 strand=None):
+        version_id = new_id(PlanVersion)
+        hashed = hashlib.sha256(f"bench version {version_id}".encode()).hexdigest() if status != "draft" else None
+        add(PlanVersion, {
+            "id": version_id, "plan_id": plan_id, "number": number, "organisation_id": oid, "referral_id": rid,
+            "status": status, "reason": reason, "created_by_id": by, "created_at": created,
+            "sent_for_signature_at": created if status != "draft" else None, "agreed_at": agreed,
+            "superseded_at": superseded, "content_hash": hashed, "lock_version": 1,
+            "needs_assessment": "Confidence, travel and recent work history discussed.",
+            "needs_assessed_on": created.date(), "aspirations": "Part-time work close to home.",
+            "job_goal": rng.choice(["Retail assistant", "Warehouse operative", "Care worker", "Administrator"]),
+            "target_weekly_hours": 16, "length_rationale": "The programme's usual length meets the needs found.",
+            "review_every_weeks": REVIEW_EVERY_WEEKS, "first_review_on": created.date() + timedelta(weeks=12),
+            "permitted_work": False, "strand": strand,
+            "dea_approval_name": "Bench Jobcentre DEA" if strand == "longer_term" else None,
+            "dea_approval_on": created.date() if strand == "longer_term" else None, "in_work": False,
+        })
+        return version_id, hashed
+
+    def _content(version_id, hashed, status, agreed, started_on, name, adviser_name, *, objectives, support_items,
+                 barriers, milestones):
+        """What the plan rules ask of a version; signatures of both parties when it was agreed."""
+        objective_ids = []
+        for n in range(objectives):
+            what, how_often, measure = OBJECTIVES[n % len(OBJECTIVES)]
+            objective_ids.append(new_id(Objective))
+            add(Objective, {
+                "id": objective_ids[-1], "key": f"o{n + 1}", "position": n, "version_id": version_id,
+                "what": f"{n + 1}. " + what.format(n=2 + n % 3), "how_often": how_often.format(n=2 + n % 3),
+                "measure": measure, "target_on": started_on + timedelta(weeks=8 + 4 * n),
+                "achieved_on": None})
+        for n in range(support_items):
+            kind, description, deliverer, deliverer_name = SUPPORT[n % len(SUPPORT)]
+            item_id = new_id(SupportItem)
+            add(SupportItem, {
+                "id": item_id, "key": f"s{n + 1}", "position": n, "version_id": version_id, "kind": kind,
+                "description": description, "deliverer": deliverer, "deliverer_name": deliverer_name,
+                "planned_hours": rng.choice((6, 10, 12, 20, 30))})
+            linked = {objective_ids[(2 * n) % objectives], objective_ids[(2 * n + 1) % objectives]}
+            for objective_id in sorted(linked):
+                add(support_item_objective, {"support_item_id": item_id, "objective_id": objective_id})
+        categories = list(BARRIER_CATEGORIES)
+        for n in range(barriers):
+            add(Barrier, {"id": new_id(Barrier), "key": f"b{n + 1}", "position": n, "version_id": version_id,
+                          "category": categories[n % len(categories)], "description": "Anxiety in new places",
+                          "impact": "Finds interviews and first days hard", "response": "Graded exposure with a coach"})
+        for n in range(milestones):
+            add(Milestone, {"id": new_id(Milestone), "key": f"m{n + 1}", "position": n, "version_id": version_id,
+                            "description": f"Milestone {n + 1}: first interview attended",
+                            "agreed_on": started_on + timedelta(weeks=4 * (n + 1)), "achieved_on": None})
+        parties = []
+        for n, (role, party_name) in enumerate((("customer", name), ("adviser", adviser_name))):
+            parties.append((new_id(PlanParty), role, party_name))
+            add(PlanParty, {"id": parties[-1][0], "key": f"p{n + 1}", "position": n, "version_id": version_id,
+                            "role": role, "name": party_name, "required": True})
+        if agreed:
+            for party_id, role, party_name in parties:
+                add(Signature, {
+                    "id": new_id(Signature), "version_id": version_id, "party_id": party_id,
+                    "method": "in_person" if role == "customer" else "adviser", "typed_name": party_name,
+                    "content_hash": hashed, "signed_at": agreed, "declaration": "I agree this plan.",
+                    "language": "en", "document_format": "standard", "recorded_by_id": None})
+        return objective_ids
+
+    def _plan(customer_id, name, oid, rid, programme, status, started_on, by):
+        """One version; returns the agreed periods [(from, until or None, objective ids)] for the hours."""
         version_status = "agreed"
         if status == "started":
             version_status = weighted(rng, [("agreed", 85), ("awaiting_signatures", 8), ("draft", 7)])
         next_review = today + timedelta(days=rng.randint(-40, 90)) if status == "started" and version_status == "agreed" else None
-        plan_id = ids[Plan]
-        ids[Plan] += 1
-        created = datetime.combine(started_on, clock(14), tzinfo=timezone.utc)
-        tables[Plan].append({"id": plan_id, "customer_id": customer_id, "programme_id": programme.id,
-                             "created_at": created, "next_review_on": next_review})
-        tables[PlanVersion].append({
-            "id": ids[PlanVersion], "plan_id": plan_id, "number": 1, "organisation_id": oid, "referral_id": rid,
-            "status": version_status, "created_by_id": adviser, "created_at": created,
-            "sent_for_signature_at": created if version_status != "draft" else None,
-            "agreed_at": created + timedelta(days=2) if version_status == "agreed" else None,
-            "needs_assessment": "Confidence, travel and recent work history discussed.",
-            "needs_assessed_on": started_on, "aspirations": "Part-time work close to home.",
-            "job_goal": rng.choice(["Retail assistant", "Warehouse operative", "Care worker", "Administrator"]),
-            "target_weekly_hours": 16, "review_every_weeks": 12, "first_review_on": started_on + timedelta(weeks=12),
-        })
-        ids[PlanVersion] += 1
+        plan_id = new_id(Plan)
+        created = at(started_on)
+        add(Plan, {"id": plan_id, "customer_id": customer_id, "programme_id": programme.id, "created_at": created,
+                   "next_review_on": next_review})
+        agreed = created + timedelta(days=2) if version_status == "agreed" else None
+        version_id, hashed = _version(plan_id, 1, oid, rid, version_status, by, created, agreed=agreed,
+                                      strand="work_entry" if programme.code == "WORK_CHOICE" else None)
+        objective_ids = _content(version_id, hashed, version_status, agreed, started_on, name, "Adviser",
+                                 objectives=rng.randint(3, 5), support_items=rng.randint(2, 3),
+                                 barriers=rng.randint(1, 2), milestones=0)
+        return [(agreed.date(), None, objective_ids)] if agreed else []
 
-    def _hours(rid, oid, start, end, entered_by, subcontractor):
+    def _rich_plan(customer_id, name, oid, rid, programme, started_on, by):
+        """Three years of history: a version every 12 weeks, each agreed, then superseded by the next."""
+        plan_id = new_id(Plan)
+        first = at(started_on + timedelta(days=7))
+        versions = [first + timedelta(weeks=REVIEW_EVERY_WEEKS * n) for n in range(RICH_VERSIONS)]
+        agreed = [created + timedelta(days=2) for created in versions]
+        add(Plan, {"id": plan_id, "customer_id": customer_id, "programme_id": programme.id, "created_at": first,
+                   "next_review_on": agreed[-1].date() + timedelta(weeks=REVIEW_EVERY_WEEKS)})
+        periods = []
+        for n, created in enumerate(versions):
+            newest = n == RICH_VERSIONS - 1
+            superseded = None if newest else agreed[n + 1]
+            version_id, hashed = _version(
+                plan_id, n + 1, oid, rid, "agreed" if newest else "superseded", by, created, agreed=agreed[n],
+                superseded=superseded, reason=RICH_MARK if n else None, strand="work_entry" if n < 4 else "longer_term")
+            objective_ids = _content(version_id, hashed, "agreed", agreed[n], started_on, name, "Bench Adviser",
+                                     objectives=RICH_OBJECTIVES, support_items=RICH_SUPPORT_ITEMS, barriers=5,
+                                     milestones=4)
+            periods.append((agreed[n].date(), superseded.date() if superseded else None, objective_ids))
+            if n:
+                add(Review, {"id": new_id(Review), "plan_id": plan_id, "version_id": version_id,
+                             "held_on": created.date(), "participants": "Customer and adviser",
+                             "what_changed": "Objectives brought up to date",
+                             "next_review_on": created.date() + timedelta(weeks=REVIEW_EVERY_WEEKS),
+                             "recorded_by_id": by, "recorded_at": created})
+        return periods
+
+    def _hours(rid, oid, start, end, entered_by, subcontractor, periods, weeks):
         week = monday(start)
-        last = monday(min(end, start + timedelta(weeks=104)))
+        last = monday(min(end, start + timedelta(weeks=weeks)) if weeks else end)
         while week <= last:
             # About 2.2 activities a week: two years of weekly records for 100,000 customers is about
             # 10 million entries (issue 5's benchmark).
@@ -308,30 +454,35 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
                 day = week + timedelta(days=rng.randint(0, 4))
                 if day < start or day > end:
                     continue
-                tables[HoursEntry].append({
-                    "id": ids[HoursEntry], "referral_id": rid, "week_start": week, "on": day,
+                # R-HRS-1: an activity names the objective it serves, of the plan agreed for that day.
+                in_force = [ids_ for since, until, ids_ in periods if since <= day and (until is None or day < until)]
+                add(HoursEntry, {
+                    "id": new_id(HoursEntry), "referral_id": rid, "week_start": week, "on": day,
                     "activity": rng.choice(ACTIVITIES), "source": "subcontractor" if subcontractor else "provider",
                     "source_name": "Bench Northern Partners" if subcontractor else None,
+                    "objective_id": rng.choice(in_force[0]) if in_force and in_force[0] else None,
                     "mode": rng.choice(MODES), "quarters": rng.choice((4, 6, 8, 10, 12, 16)),
                     "description": "Weekly session with the adviser", "entered_by_id": entered_by,
-                    "entered_by_organisation_id": subcontractor or oid,
-                    "entered_at": datetime.combine(day, clock(17), tzinfo=timezone.utc), "lock_version": 1,
+                    "entered_by_organisation_id": subcontractor or oid, "entered_at": at(day, 17), "lock_version": 1,
                 })
-                ids[HoursEntry] += 1
             week += timedelta(weeks=1)
 
     weights = [share for _oid, _codes, share in provider_orgs]
     for n in range(n_customers):
-        cid = ids[Customer]
-        ids[Customer] += 1
+        cid = new_id(Customer)
         oid, codes, _share = rng.choices(provider_orgs, weights=weights)[0]
         code = rng.choice(codes)
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         referred_at = now - timedelta(days=rng.randint(0, 4 * 365), minutes=rng.randint(0, 1440))
-        tables[Customer].append({"id": cid, "reference": f"C{cid:07d}", "created_at": referred_at,
-                                 "created_by_id": officer_id})
+        status = weighted(rng, STATUSES)
+        # Work Choice's longer-term support has no end date: these customers started three years ago.
+        rich = rich_left > 0 and oid == bench_org and code == "WORK_CHOICE" and status == "started"
+        if rich:
+            rich_left -= 1
+            referred_at = now - timedelta(weeks=REVIEW_EVERY_WEEKS * RICH_VERSIONS + 1, days=14)
+        add(Customer, {"id": cid, "reference": f"C{cid:07d}", "created_at": referred_at, "created_by_id": officer_id})
         benefit = weighted(rng, BENEFITS)
-        tables[DwpRecord].append({
+        add(DwpRecord, {
             "customer_id": cid, "nino": f"{rng.choice('ABCEGHJKLMNPRSTWXYZ')}{rng.choice('ABCEGHJKLMNPRSTWXYZ')}"
                                         f"{rng.randint(0, 999999):06d}{rng.choice('ABCD')}",
             "first_name": first, "last_name": last, "search_name": f"{first} {last}".lower(),
@@ -348,18 +499,19 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
             "learning_disability_or_autism": code == "LSE", "secondary_mental_health": False,
             "on_other_dwp_provision": False,
         })
-        rid, status, ended_on = referral(cid, oid, code, weighted(rng, STATUSES), referred_at)
+        rid, status, ended_on = referral(cid, f"{first} {last}", oid, code, status, referred_at, rich=rich)
         if status == "transferred":
             others = [o for o in by_programme[code] if o != oid] or [oid]
             moved = datetime.combine(ended_on, clock(9), tzinfo=timezone.utc)
-            referral(cid, rng.choice(others), code, weighted(rng, [("referred", 30), ("started", 70)]), moved, rid)
+            referral(cid, f"{first} {last}", rng.choice(others), code,
+                     weighted(rng, [("referred", 30), ("started", 70)]), moved, rid)
         if n % CHUNK == CHUNK - 1:
             flush()
             print(f"  {n + 1:,} customers ({time.monotonic() - started:.0f} s)", file=out, flush=True)
-    flush(final=True)
+    flush()
 
     if connection.dialect.name == "postgresql":
-        for model in (Organisation, User, *ids):
+        for model in (Organisation, User, *models):
             connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{model.__tablename__}', 'id'), "
                                     f"(SELECT max(id) FROM \"{model.__tablename__}\"))"))
     print("Made:", file=out)

@@ -4,13 +4,15 @@
         --customers 100000 [--compare-database-url URL] [--quick] [--explain]
 
 1. Makes sure the database holds the generated data set (runs bench.generate --reset when it has fewer
-   customers than --customers).
-2. Starts gunicorn with 2 sync workers for the portal (`wsgi:app`, PORTAL_ENV=production) and another for
+   customers than --customers; refuses a data set made by an older generator).
+2. Starts gunicorn with 2 sync workers for the portal (`wsgi:app`, PORTAL_ENV=production), another for
+   the same portal with 50 customers to a caseload page (bench/wide_app.py) and another for
    bench/trivial_app.py, on loopback ports.
 3. Signs in as the bench adviser through real HTTP (email and password, then a TOTP code).
-4. For the trivial route, the caseload's first page, a caseload search by name, one by reference and a
-   customer page: one client at a time (latency), then --concurrency clients (throughput, and latency
-   under load), each for --seconds. The trivial route is measured first and again last.
+4. For the trivial route and each page (caseload, customer, plan, hours; see bench/README.md): one
+   client at a time (latency), then --concurrency clients (throughput, and latency under load), each for
+   --seconds. Saving an activity is a real POST with the session's CSRF token. The trivial route is
+   measured first and again last.
 5. Counts the SQL queries each page runs (in-process, a SQLAlchemy event listener) for the bench adviser,
    their organisation's manager and the manager of the smallest provider, in this database and at
    --compare-database-url (a data set of another size) when given: the same user's counts must not grow
@@ -41,6 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 P95_AIM_MS = 60
 THROUGHPUT_AIM = 1 / 3
+ISSUE_5_AIMS = {"week of hours": 80, "save an activity": 80, "caseload hours (8 weeks x 50)": 150}
+# (page, the same page with a longer history, what the difference is): issue 4 and 5's "query count
+# independent of the number of versions / of history length".
+HISTORY_PAIRS = [
+    ("plan version page (1 version)", "plan version page (13 versions)", "the number of versions"),
+    ("week of hours", "week of hours (3 years, 13 versions)", "the length of the hours history"),
+    ("hours summary (up to 2 years)", "hours summary (3 years, 50 objectives)", "the length of the hours history"),
+]
 
 
 # Servers ------------------------------------------------------------------------------------------
@@ -62,7 +72,7 @@ def start_gunicorn(app_path, port, env, log_path):
         if process.poll() is not None:
             raise SystemExit(f"gunicorn for {app_path} exited: see {log_path}")
         try:
-            status, _headers, _body = request(port, "GET", "/healthz" if app_path == "wsgi:app" else "/")
+            status, _headers, _body = request(port, "GET", "/" if app_path.startswith("bench.trivial") else "/healthz")
             if status == 200:
                 return process
         except OSError:
@@ -213,8 +223,10 @@ def percentile(values, p):
 
 
 def query_counts(database_url, pages_for, *, explain=False):
-    """{(who, page): (queries, slowest statement ms, its SQL)} in-process, for the bench adviser and the
-    manager of the smallest provider. Sessions are made directly (the HTTP sign-in is measured above)."""
+    """{(who, page): (queries, slowest statement ms, its SQL, caseload size, (unit, units))} in-process, for
+    the bench adviser, their organisation's manager and the manager of the smallest provider. Sessions are
+    made directly (the HTTP sign-in is measured above); CSRF is off in this app only (saves are posted
+    without a token; the check reads no table)."""
     from sqlalchemy import event, func, select
 
     from portal import create_app
@@ -222,7 +234,8 @@ def query_counts(database_url, pages_for, *, explain=False):
     from portal.models import Organisation, Referral, User, UserSession
     from portal.security.tokens import new_token, token_hash
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": bench.BENCH_SECRET_KEY})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": bench.BENCH_SECRET_KEY,
+                      "WTF_CSRF_ENABLED": False})
     results, explained = {}, {}
     # Requests run outside any app context of ours: inside one, Flask would reuse it (and its `g`,
     # where Flask-Login and the policy cache keep per-request state) for every request.
@@ -268,15 +281,20 @@ def query_counts(database_url, pages_for, *, explain=False):
             session["_user_id"] = token
             session["_fresh"] = True
             session.permanent = True
-        for name, path in pages.items():
-            client.get(path)  # warm (templates, first connection)
+        for name, page in pages.items():
+            path, form = page["path"], page.get("form")
+
+            def go():
+                return client.post(path, data=form) if form else client.get(path)
+
+            go()  # warm (templates, first connection); a save saves twice, on a day with room for both
             statements.clear()
-            response = client.get(path)
-            if response.status_code != 200:
+            response = go()
+            if response.status_code != (302 if form else 200):
                 raise SystemExit(f"{path} answered {response.status_code} in-process for {who} ({email})")
             slowest = max(statements, key=lambda s: s[0]) if statements else (0, "", None)
-            shown = len(set(re.findall(rb'href="/customers/(\d+)"', response.data))) if path.startswith("/caseload") else 1
-            results[(who, name)] = (len(statements), 1000 * slowest[0], slowest[1], size, shown)
+            unit = page.get("unit") or ("", 0)
+            results[(who, name)] = (len(statements), 1000 * slowest[0], slowest[1], size, unit)
             if explain and who == "bench adviser" and slowest[1]:
                 explained[name] = _explain(engine, slowest[1], slowest[2])
     engine.dispose()
@@ -292,24 +310,111 @@ def _explain(engine, statement, parameters):
     return f"{statement}\n-- parameters: {parameters}\n{plan}"
 
 
+# The customers the pages use ------------------------------------------------------------------------
+
+# Started customers of an organisation, with their newest plan version and latest week of hours. `rich`
+# marks the plans with three years of history (bench.generate.RICH_MARK).
+CUSTOMERS_SQL = """
+SELECT c.id, c.reference, d.last_name, r.id AS referral_id, r.started_on,
+       (SELECT max(v.id) FROM plan p JOIN plan_version v ON v.plan_id = p.id WHERE p.customer_id = c.id) AS version_id,
+       (SELECT max(p.id) FROM plan p WHERE p.customer_id = c.id) AS plan_id,
+       (SELECT max(h.week_start) FROM hours_entry h WHERE h.referral_id = r.id) AS last_week,
+       EXISTS (SELECT 1 FROM plan p JOIN plan_version v ON v.plan_id = p.id
+               WHERE p.customer_id = c.id AND v.reason = :mark) AS rich,
+       EXISTS (SELECT 1 FROM plan p JOIN plan_version v ON v.plan_id = p.id
+               WHERE p.customer_id = c.id AND v.status = 'agreed') AS agreed
+FROM referral r JOIN customer c ON c.id = r.customer_id JOIN dwp_record d ON d.customer_id = c.id
+WHERE r.organisation_id = :org AND r.status = 'started' AND r.transferred_from_id IS NULL
+  AND r.subcontractor_id IS NULL
+ORDER BY c.id
+"""
+
+
+def started_customers(connection, organisation_id, limit=None):
+    from sqlalchemy import text
+
+    from bench.generate import RICH_MARK
+
+    sql = CUSTOMERS_SQL + (" LIMIT :limit" if limit else "")
+    return connection.execute(text(sql), {"org": organisation_id, "mark": RICH_MARK, "limit": limit}).all()
+
+
+def objective_days(connection, customer_id):
+    """[(first day, day it ended or None, first objective id)] of each agreed version: an activity on a day
+    names an objective of the version in force (the hours rules' own reading: UK dates of agreement and
+    supersession)."""
+    from sqlalchemy import text
+
+    return connection.execute(text(
+        "SELECT DISTINCT ON (v.id) (v.agreed_at AT TIME ZONE 'Europe/London')::date, "
+        "(v.superseded_at AT TIME ZONE 'Europe/London')::date, o.id "
+        "FROM plan p JOIN plan_version v ON v.plan_id = p.id JOIN plan_objective o ON o.version_id = v.id "
+        "WHERE p.customer_id = :c AND v.agreed_at IS NOT NULL AND v.status IN ('agreed', 'superseded') "
+        "ORDER BY v.id, o.position"), {"c": customer_id}).all()
+
+
+def objective_on(periods, day):
+    return next((str(objective) for since, until, objective in periods
+                 if since <= day and (until is None or day < until)), "")
+
+
+SAVE_DAYS = 42  # saves spread over the last six weeks, so that no day fills up however often the bench runs
+
+
+def save_forms(connection, rows, today):
+    """(path, form) posts adding a quarter hour to a day of the last six weeks for each customer: the
+    activity names the objective in force that day, and an income-related ESA customer's long week is
+    confirmed (R-HRS-5), as the adviser would on the page. Days with the fewest hours already go first."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    first_day = today - timedelta(days=SAVE_DAYS - 1)
+    recorded = {(referral_id, day): quarters for referral_id, day, quarters in connection.execute(text(
+        "SELECT referral_id, \"on\", sum(quarters) FROM hours_entry WHERE referral_id = ANY(:ids) "
+        "AND removed_at IS NULL AND \"on\" >= :first GROUP BY referral_id, \"on\""),
+        {"ids": [r.referral_id for r in rows], "first": first_day})}
+    posts = []
+    for row in rows:
+        periods = objective_days(connection, row.id)
+        for back in range(SAVE_DAYS):
+            day = today - timedelta(days=back)
+            if day < row.started_on:
+                continue
+            monday = day - timedelta(days=day.weekday())
+            form = {"on": day.isoformat(), "activity": "cv_and_applications", "source": "provider",
+                    "mode": "face_to_face", "hours": "0.25", "description": "Bench: job search session",
+                    "objective": objective_on(periods, day), "esa_confirmed": "yes"}
+            posts.append((recorded.get((row.referral_id, day), 0), back, row.id,
+                          f"/customers/{row.id}/referrals/{row.referral_id}/hours/{monday.isoformat()}", form))
+    posts.sort(key=lambda p: (p[0], p[1], p[2]))  # emptiest days first; customers interleaved
+    return [(path, form) for _q, _b, _c, path, form in posts]
+
+
 def bench_pages(database_url, sample=40):
-    """The paths the load uses: references and customers of the bench adviser's organisation."""
+    """The paths the load uses, for customers of the bench adviser's organisation: `sample` started
+    customers for the pages, `sample` others for the saves (so the weeks measured do not fill up with
+    the benchmark's own saves), and the customers whose plan has three years of history."""
+    from datetime import date, timedelta
+
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT c.id, c.reference, d.last_name, r.id AS referral_id, "
-            "(SELECT max(v.id) FROM plan p JOIN plan_version v ON v.plan_id = p.id WHERE p.customer_id = c.id) AS version_id, "
-            "(SELECT max(h.week_start) FROM hours_entry h WHERE h.referral_id = r.id) AS last_week "
-            "FROM referral r JOIN customer c ON c.id = r.customer_id "
-            "JOIN dwp_record d ON d.customer_id = c.id JOIN user_account u ON u.organisation_id = r.organisation_id "
-            "WHERE u.email = :e AND r.status = 'started' ORDER BY c.id LIMIT :n"), {"e": bench.BENCH_EMAIL, "n": sample}
-        ).all()
+        org = connection.scalar(text("SELECT organisation_id FROM user_account WHERE email = :e"),
+                                {"e": bench.BENCH_EMAIL})
+        everyone = started_customers(connection, org)
+        ordinary = [r for r in everyone if not r.rich and r.version_id and r.last_week]
+        rows, rest = ordinary[:sample], ordinary[sample:]
+        today = date.today()
+        savers = [r for r in rest if r.started_on <= today - timedelta(days=SAVE_DAYS)][:sample]
+        rich = [r for r in everyone if r.rich]
         customers = connection.scalar(text("SELECT count(*) FROM customer"))
+        saves = save_forms(connection, savers, today)
     engine.dispose()
-    if not rows:
-        raise SystemExit("no started customers for the bench adviser: generate the data first")
+    if not rows or not rich or not saves:
+        raise SystemExit("no started customers (or none with a long plan history) for the bench adviser: "
+                         "generate the data first")
     step = max(1, len(rows) // 10)
     return {
         "caseload, first page": (["/caseload/"], "Caseload"),
@@ -317,65 +422,57 @@ def bench_pages(database_url, sample=40):
                                      "Caseload"),
         "caseload, search by reference": ([f"/caseload/?q={r.reference}" for r in rows], "Caseload"),
         "customer page": ([f"/customers/{r.id}" for r in rows], "Referral"),
-        **pages_of_plans_and_hours(rows),
+        **pages_of_plans_and_hours(rows, rich),
+        "save an activity in a week": (saves, ""),
     }, customers
 
 
-def pages_of_plans_and_hours(rows):
-    """Issue 4 and 5 pages for customers of the bench adviser: the plan, a week of hours, the summary."""
-    with_plan = [r for r in rows if r.version_id]
-    with_hours = [r for r in rows if r.last_week]
-    return {
-        "plan version page": ([f"/customers/{r.id}/plan/{r.version_id}" for r in with_plan], "Support plan"),
-        "week of hours": ([f"/customers/{r.id}/referrals/{r.referral_id}/hours/{r.last_week.isoformat()}"
-                           for r in with_hours], "Week from"),
-        "hours summary": ([f"/customers/{r.id}/referrals/{r.referral_id}/hours/summary" for r in with_hours],
-                          "Hours summary"),
-        "caseload hours (8 weeks)": (["/caseload/hours"], "Caseload hours"),
-    }
+# name: (path for one customer row, text the page must hold). `rich` pages use the customers whose plan
+# has three years of history; the others use ordinary customers (one version, up to two years of hours).
+PLAN_AND_HOURS_PAGES = {
+    "plan version page (1 version)": (False, "/customers/{r.id}/plan/{r.version_id}", "Support plan"),
+    "plan version page (13 versions)": (True, "/customers/{r.id}/plan/{r.version_id}", "Support plan"),
+    "plan objectives list (50 objectives)": (True, "/customers/{r.id}/plan/{r.version_id}/items/objectives",
+                                             "Objectives"),
+    "plan versions list (13 versions)": (True, "/customers/{r.id}/plan/", "Individual Support Plan"),
+    "plan reviews (12 reviews)": (True, "/customers/{r.id}/plan/{r.plan_id}/reviews", "Reviews"),
+    "week of hours": (False, "/customers/{r.id}/referrals/{r.referral_id}/hours/{r.last_week}", "Week from"),
+    "hours summary (up to 2 years)": (False, "/customers/{r.id}/referrals/{r.referral_id}/hours/summary",
+                                      "Hours summary"),
+    "hours summary (3 years, 50 objectives)": (True, "/customers/{r.id}/referrals/{r.referral_id}/hours/summary",
+                                               "Hours summary"),
+}
 
 
-def saving_a_week(port, cookie, week_paths):
-    """POSTs adding a quarter hour today to this week of each sampled customer, with the session's CSRF
-    token (it does not expire within a session). Each is a real save: an entry, its audit event."""
-    from datetime import date, timedelta
+def pages_of_plans_and_hours(rows, rich):
+    """Issue 4 and 5 pages: plans, a week of hours, the hours summaries, the caseload's hours grid."""
+    pages = {name: ([template.format(r=r) for r in (rich if for_rich else rows)], expect)
+             for name, (for_rich, template, expect) in PLAN_AND_HOURS_PAGES.items()}
+    pages["caseload hours (8 weeks x 25)"] = (["/caseload/hours"], "Caseload hours")
+    pages["caseload hours (8 weeks x 50)"] = (["/caseload/hours"], "Caseload hours")  # served by bench/wide_app.py
+    return pages
 
-    today = date.today()
-    status, _headers, page = request(port, "GET", week_paths[0], cookie)
+
+def csrf_token(port, cookie, path):
+    status, _headers, page = request(port, "GET", path, cookie)
     match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
         rb'value="([^"]+)"[^>]*name="csrf_token"', page)
     if status != 200 or not match:
-        raise SystemExit(f"no hours form at {week_paths[0]} ({status})")
-    token = html.unescape(match.group(1).decode())
-    form = {"csrf_token": token, "on": today.isoformat(), "activity": "cv_and_applications", "source": "provider",
-            "mode": "face_to_face", "hours": "0.25", "description": "Bench: job search session", "objective": "",
-            # R-HRS-5: past 16 hours for an income-related ESA customer the adviser confirms, as on the page.
-            "esa_confirmed": "yes"}
-    posts = []
-    probe_day = today - timedelta(days=43)  # a day the spread below never uses: its 24 hours stay free
-    probe_monday = probe_day - timedelta(days=probe_day.weekday())
-    form["on"] = probe_day.isoformat()
-    for path in week_paths:
-        week = path.rsplit("/", 1)[0] + "/" + probe_monday.isoformat()
-        _status, _headers, page = request(port, "GET", week, cookie)
-        # An agreed plan's objectives: the activity names the one it serves, as an adviser would choose.
-        select_html = re.search(rb'<select[^>]*name="objective".*?</select>', page, re.S)
-        options = re.findall(rb'<option value="(\d+)"', select_html.group(0)) if select_html else []
-        post = (week, dict(form, objective=options[0].decode() if options else ""))
-        # The generator's agreed plans have no objectives, so for those customers no activity can name one
-        # and every save is refused (rightly): keep the customers for whom a first save goes through.
-        if request(port, "POST", *post[:1], cookie, post[1])[0] == 302:
-            posts.append(post)
-    if not posts:
-        raise SystemExit("no sampled customer's week accepts an activity")
-    # Spread the saves over the last six weeks, so that no day reaches its 24-hour limit however often
-    # the benchmark runs: each (customer, day) gets a quarter hour a run.
-    spread = []
-    for back in range(42):
-        day = today - timedelta(days=back)
-        week_of_day = (day - timedelta(days=day.weekday())).isoformat()
-        spread += [(path.rsplit("/", 1)[0] + "/" + week_of_day, dict(form, on=day.isoformat())) for path, form in posts]
-    return spread
+        raise SystemExit(f"no form at {path} ({status})")
+    return html.unescape(match.group(1).decode())
+
+
+def saving_a_week(port, cookie, posts):
+    """The save posts with the session's CSRF token (it lasts as long as the session). Each is a real save:
+    an entry and its audit event, answered by a redirect to the week. One is tried first, so that a
+    refusal stops the run with the page's reason instead of being timed."""
+    token = csrf_token(port, cookie, posts[0][0])
+    posts = [(path, dict(form, csrf_token=token)) for path, form in posts]
+    status, _headers, page = request(port, "POST", posts[0][0], cookie, posts[0][1])
+    if status != 302:
+        errors = re.findall(rb'<a href="#[^"]*">([^<]+)</a>', page)
+        raise SystemExit(f"a save was refused ({status}): {b'; '.join(errors).decode() or 'no reason shown'}")
+    return posts[1:] + posts[:1]
 
 
 def count_customers(database_url):
@@ -393,55 +490,83 @@ def count_customers(database_url):
         engine.dispose()
 
 
+def check_generated(database_url):
+    """Refuse a data set made by an older generator (no plan with a long history, no objectives)."""
+    from sqlalchemy import create_engine, text
+
+    from bench.generate import RICH_MARK
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rich = connection.scalar(text("SELECT count(DISTINCT plan_id) FROM plan_version WHERE reason = :m"),
+                                 {"m": RICH_MARK})
+        objectives = connection.scalar(text("SELECT EXISTS (SELECT 1 FROM hours_entry WHERE objective_id IS NOT NULL)"))
+    engine.dispose()
+    if not rich or not objectives:
+        raise SystemExit(f"{database_url} was made by an older bench.generate (no plans with three years of "
+                         "history, or no activity naming an objective): generate it again with\n"
+                         f"  .venv/bin/python -m bench.generate --database-url {database_url} --customers N --reset")
+    return rich
+
+
 def pages_in_process(user):
-    """The same pages for the in-process query count, for any provider user: a customer of the same
-    shape (started, not transferred in, not assigned to a sub-contractor) at every data size."""
-    from sqlalchemy import select
+    """The same pages for the in-process query count, for any provider user: customers of the same shape
+    (started, not transferred in, not assigned to a sub-contractor) at every data size. Each page names
+    the unit its count may grow with (a bounded N+1), counted in the database."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import text
 
     from portal.extensions import db
-    from portal.models import Customer, DwpRecord, Referral
 
-    from portal.models import HoursEntry, Plan, PlanVersion
-    from sqlalchemy import func
+    connection = db.session.connection()
+    everyone = started_customers(connection, user.organisation_id)
+    # An agreed plan at every size, so that the pages and the save read the same things (the objectives
+    # in force) whatever the data size.
+    ordinary = [r for r in everyone if not r.rich and r.version_id and r.last_week and r.agreed]
+    today = date.today()
+    row = ordinary[0]
+    saver = next((r for r in ordinary[1:] if r.started_on <= today - timedelta(days=SAVE_DAYS)), None)
+    rich = next((r for r in everyone if r.rich), None)
 
-    version_id = (select(func.max(PlanVersion.id)).join(Plan, Plan.id == PlanVersion.plan_id)
-                  .where(Plan.customer_id == Customer.id).scalar_subquery())
-    last_week = (select(func.max(HoursEntry.week_start)).where(HoursEntry.referral_id == Referral.id)
-                 .scalar_subquery())
-    row = db.session.execute(
-        select(Customer.id, Customer.reference, DwpRecord.last_name, Referral.id.label("referral_id"),
-               version_id.label("version_id"), last_week.label("last_week"))
-        .join(Referral, Referral.customer_id == Customer.id)
-        .join(DwpRecord, DwpRecord.customer_id == Customer.id)
-        .where(Referral.organisation_id == user.organisation_id, Referral.status == "started",
-               Referral.transferred_from_id.is_(None), Referral.subcontractor_id.is_(None),
-               version_id.is_not(None), last_week.is_not(None))
-        .order_by(Customer.id).limit(1)).first()
-    return {
-        "caseload, first page": "/caseload/",
-        "caseload, search by name": f"/caseload/?q={urllib.parse.quote(row.last_name)}",
-        "caseload, search by reference": f"/caseload/?q={row.reference}",
-        "customer page": f"/customers/{row.id}",
-        **{name: paths[0] for name, (paths, _expect) in pages_of_plans_and_hours([row]).items()},
-        **_long_plan_history(user),
+    def support_items(version_id):
+        return ("support items", connection.scalar(
+            text("SELECT count(*) FROM plan_support_item WHERE version_id = :v"), {"v": version_id}))
+
+    def objectives_named(r):
+        return ("objectives named", connection.scalar(text(
+            "SELECT count(DISTINCT objective_id) FROM hours_entry WHERE referral_id = :r AND week_start = :w "
+            "AND removed_at IS NULL"), {"r": r.referral_id, "w": r.last_week}))
+
+    def newest_agreed_support_items(r):
+        return support_items(connection.scalar(text(
+            "SELECT v.id FROM plan p JOIN plan_version v ON v.plan_id = p.id WHERE p.customer_id = :c "
+            "AND v.status IN ('agreed', 'superseded') ORDER BY v.number DESC LIMIT 1"), {"c": r.id}) or 0)
+
+    pages = {
+        "caseload, first page": {"path": "/caseload/"},
+        "caseload, search by name": {"path": f"/caseload/?q={urllib.parse.quote(row.last_name)}"},
+        "caseload, search by reference": {"path": f"/caseload/?q={row.reference}"},
+        "customer page": {"path": f"/customers/{row.id}"},
     }
-
-
-def _long_plan_history(user):
-    """The plan page of a customer with 13 versions (bench.rich_plans), where this user may see one."""
-    from sqlalchemy import func, select
-
-    from portal.extensions import db
-    from portal.models import Plan, PlanVersion, Referral
-    from bench.rich_plans import MARK
-
-    row = db.session.execute(
-        select(Plan.customer_id, func.max(PlanVersion.id)).join(PlanVersion, PlanVersion.plan_id == Plan.id)
-        .join(Referral, Referral.id == PlanVersion.referral_id)
-        .where(Referral.organisation_id == user.organisation_id,
-               Plan.id.in_(select(PlanVersion.plan_id).where(PlanVersion.reason == MARK)))
-        .group_by(Plan.customer_id).order_by(Plan.customer_id).limit(1)).first()
-    return {"plan page, 13 versions of 50 objectives": f"/customers/{row[0]}/plan/{row[1]}"} if row else {}
+    units = {"plan version page": lambda r: support_items(r.version_id), "week of hours": objectives_named,
+             "hours summary": newest_agreed_support_items}
+    for name, (for_rich, template, _expect) in PLAN_AND_HOURS_PAGES.items():
+        r = rich if for_rich else row
+        if r is None:
+            continue
+        unit = next((fn for prefix, fn in units.items() if name.startswith(prefix)), None)
+        pages[name] = {"path": template.format(r=r), "unit": unit(r) if unit else None}
+    if rich is not None:
+        pages["week of hours (3 years, 13 versions)"] = {
+            "path": PLAN_AND_HOURS_PAGES["week of hours"][1].format(r=rich), "unit": objectives_named(rich)}
+    pages["caseload hours (8 weeks x 25)"] = {"path": "/caseload/hours"}
+    # A save on the day of the last six weeks with the fewest hours, for a customer the pages above do not
+    # show (a small provider may have none of that shape: no save is counted for its manager then).
+    if saver is not None:
+        path, form = save_forms(connection, [saver], today)[0]
+        pages["save an activity in a week"] = {"path": path, "form": form}
+    return pages
 
 
 # Report -------------------------------------------------------------------------------------------
@@ -468,33 +593,32 @@ def main(argv=None):
 
         print(f"The database has {have:,} bench customers; generating {args.customers:,}.")
         generate(args.database_url, args.customers, reset=True)
-    from bench.rich_plans import enrich
-
-    rich = enrich(args.database_url)  # a few plans with 3 years of versions and reviews (issue 4)
+    check_generated(args.database_url)
     if args.compare_database_url:
-        enrich(args.compare_database_url)
+        check_generated(args.compare_database_url)
     paths, customers = bench_pages(args.database_url)
-    paths["plan page, 13 versions of 50 objectives"] = (
-        [f"/customers/{customer_id}/plan/{version_id}" for customer_id, version_id in rich], "Support plan")
 
     env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": bench.BENCH_SECRET_KEY,
            "DATABASE_URL": args.database_url, "FLASK_DEBUG": "0"}
     env.pop("TEST_DATABASE_URL", None)
     logs = ROOT / "instance"
     logs.mkdir(exist_ok=True)
-    portal_port, trivial_port = free_port(), free_port()
+    portal_port, wide_port, trivial_port = free_port(), free_port(), free_port()
     servers = []
     results = {}
     try:
         servers.append(start_gunicorn("wsgi:app", portal_port, env, logs / "bench-portal.log"))
+        servers.append(start_gunicorn("bench.wide_app:app", wide_port, env, logs / "bench-portal-wide.log"))
         servers.append(start_gunicorn("bench.trivial_app:app", trivial_port, env, logs / "bench-trivial.log"))
         cookie = sign_in(portal_port, args.database_url)
         print(f"Signed in as {bench.BENCH_EMAIL} through HTTP; {customers:,} customers in the database.")
-        paths["save an activity in a week"] = (saving_a_week(portal_port, cookie, paths["week of hours"][0]), "")
+        saves, _expect = paths["save an activity in a week"]
+        paths["save an activity in a week"] = (saving_a_week(portal_port, cookie, saves), "")
         targets = [("trivial route (first)", trivial_port, ["/"], "Hello"),
                    ("portal /healthz (1 query, no page)", portal_port, ["/healthz"], ""),
                    ("portal sign-in page (layout, no data)", portal_port, ["/sign-in"], "Sign in"),
-                   *[(name, portal_port, p, expect) for name, (p, expect) in paths.items()],
+                   *[(name, wide_port if name.endswith("x 50)") else portal_port, p, expect)
+                     for name, (p, expect) in paths.items()],
                    ("trivial route (last)", trivial_port, ["/"], "Hello")]
         with multiprocessing.get_context("fork").Pool(args.concurrency) as pool:
             for name, port, page_paths, expect in targets:
@@ -502,7 +626,7 @@ def main(argv=None):
                 single = measure(pool, port, page_paths, cookie, args.seconds, 1, expect)
                 loaded = measure(pool, port, page_paths, cookie, args.seconds, args.concurrency, expect)
                 results[name] = (single, loaded)
-                print(f"  {name:<32} c=1 {single['rps']:7.1f}/s p50 {single['p50']:6.1f} p95 {single['p95']:6.1f} ms"
+                print(f"  {name:<40} c=1 {single['rps']:7.1f}/s p50 {single['p50']:6.1f} p95 {single['p95']:6.1f} ms"
                       f" | c={args.concurrency} {loaded['rps']:7.1f}/s p50 {loaded['p50']:6.1f} "
                       f"p95 {loaded['p95']:6.1f} ms | failures {single['failures'] + loaded['failures']}", flush=True)
     finally:
@@ -535,41 +659,58 @@ def report(args, customers, results, counts, compare, explained):
     print()
     print(f"Trivial baseline (mean of first and last): {base_rps:.0f} req/s at c={c}, p50 {base_p50:.1f} ms at c=1.")
     print()
-    print("Aims for the caseload pages: p95 under 60 ms, and at least a third of the trivial route's throughput.")
+    print(f"Aims, one client at a time (c=1 p95): the project's {P95_AIM_MS} ms for every page; issue 5's own "
+          "80 ms for the week page and saving a week, 150 ms for a 50-customer caseload summary. Issue 2: the "
+          "caseload at a third of the trivial route's throughput.")
     for name, (single, loaded) in results.items():
-        if not name.startswith("caseload"):
+        if name.startswith(("trivial", "portal ")):
             continue
-        ratio = loaded["rps"] / base_rps
-        print(f"- {name}: p95 {single['p95']:.1f} ms at c=1 / {loaded['p95']:.1f} ms at c={c} "
-              f"({'met' if single['p95'] < P95_AIM_MS else 'MISSED'} at c=1, "
-              f"{'met' if loaded['p95'] < P95_AIM_MS else 'missed'} at c={c}); "
-              f"throughput {ratio:.2f} of trivial ({'met' if ratio >= THROUGHPUT_AIM else 'MISSED'})")
+        aims = [(P95_AIM_MS, "project")] + [(ms, "issue 5") for prefix, ms in ISSUE_5_AIMS.items()
+                                            if name.startswith(prefix)]
+        verdicts = ", ".join(f"{'met' if single['p95'] < ms else 'MISSED'} against {ms} ms ({who})"
+                             for ms, who in aims)
+        line = f"- {name}: p95 {single['p95']:.1f} ms ({verdicts}); {loaded['p95']:.1f} ms at c={c}"
+        if name.startswith("caseload") and not name.startswith("caseload hours"):
+            ratio = loaded["rps"] / base_rps
+            line += f"; throughput {ratio:.2f} of trivial ({'met' if ratio >= THROUGHPUT_AIM else 'MISSED'})"
+        print(line)
     print()
     print("## SQL queries per page (in-process, second request of each)")
     print()
-    print("| who (referrals in their caseload), database | page | rows shown | queries | queries less rows | slowest query ms |")
-    print("|---|---|---:|---:|---:|---:|")
-    for source, label in ((counts, f"{customers:,} customers"), (compare, "compare database")):
-        for (who, page), (n, slow_ms, _sql, size, shown) in source.items():
-            print(f"| {who} ({size:,}), {label} | {page} | {shown} | {n} | {n - shown} | {slow_ms:.1f} |")
-    totals, fixed, sizes_seen = {}, {}, {}
-    for (who, page), (n, _ms, _sql, size, shown) in list(counts.items()) + list(compare.items()):
-        role = who  # the same user (same organisation and role) in each database: the data set is seeded
-        totals.setdefault((role, page), set()).add(n)
-        fixed.setdefault((role, page), set()).add(n - shown)
-        sizes_seen.setdefault((role, page), set()).add(size)
+    print("A page's count may grow with a unit it shows (customers listed, support items, objectives named): "
+          "an N+1 bounded by that page, not by the data. 'Fixed' is the count less those units.")
     print()
-    compared = {key for key, sizes in sizes_seen.items() if len(sizes) > 1}
-    same_total = all(len(totals[key]) == 1 for key in compared)
-    same_fixed = all(len(fixed[key]) == 1 for key in compared)
-    roles = sorted({role for role, _page in compared})
-    print(f"Queries per page, same user ({'; '.join(roles) or 'none'}) at "
-          f"{max((len(sizes_seen[k]) for k in compared), default=1)} data sizes: " + (
-              "nothing to compare: give --compare-database-url." if not compared else
-              "the same (they do not grow with the data)." if same_total else
-              "a fixed number plus one per row shown (bounded by the page size, not the data)." if same_fixed else
-              "NOT constant: " + ", ".join(f"{r} {p}: {sorted(totals[(r, p)])}" for (r, p) in compared
-                                           if len(totals[(r, p)]) > 1)))
+    print("| who (referrals in their caseload), database | page | unit | units | queries | fixed | slowest query ms |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for source, label in ((counts, f"{customers:,} customers"), (compare, "compare database")):
+        for (who, page), (n, slow_ms, _sql, size, (unit, units)) in source.items():
+            print(f"| {who} ({size:,}), {label} | {page} | {unit} | {units} | {n} | {n - units} | {slow_ms:.1f} |")
+    totals, fixed, sizes_seen = {}, {}, {}
+    for (who, page), (n, _ms, _sql, size, (_unit, units)) in list(counts.items()) + list(compare.items()):
+        # The same user (same organisation and role) in each database: the data set is seeded.
+        totals.setdefault((who, page), set()).add(n)
+        fixed.setdefault((who, page), set()).add(n - units)
+        sizes_seen.setdefault((who, page), set()).add(size)
+    print()
+    compared = sorted(key for key, sizes in sizes_seen.items() if len(sizes) > 1)
+    if not compared:
+        print("Queries per page at two data sizes: nothing to compare: give --compare-database-url.")
+    else:
+        same = [k for k in compared if len(totals[k]) == 1]
+        per_unit = [k for k in compared if len(totals[k]) > 1 and len(fixed[k]) == 1]
+        growing = [k for k in compared if len(fixed[k]) > 1]
+        print(f"Queries per page, same user at two data sizes ({len(compared)} pages × users): "
+              f"{len(same)} the same; {len(per_unit)} the same less their units"
+              + (" (" + ", ".join(sorted({p for _w, p in per_unit})) + ")" if per_unit else "")
+              + "; " + (f"{len(growing)} NOT constant: " + ", ".join(
+                  f"{w} / {p}: {sorted(totals[(w, p)])}" for w, p in growing) if growing else "none grows with the data."))
+    # Issues 4 and 5: the count must not grow with a plan's versions or the length of the hours history.
+    for short, long_, what in HISTORY_PAIRS:
+        a, b = counts.get(("bench adviser", short)), counts.get(("bench adviser", long_))
+        if a and b:
+            fa, fb = a[0] - a[4][1], b[0] - b[4][1]
+            print(f"'{long_}' against '{short}': {b[0]} and {a[0]} queries, {fb} and {fa} less their units: "
+                  + ("independent of " + what if fa == fb else "GROWS with " + what) + ".")
     for page, text in explained.items():
         print(f"\n### Slowest query of '{page}'\n\n```\n{text}\n```")
 
