@@ -7,13 +7,14 @@ PORT ?= 5000
 DEMO_PASSWORD ?= portal demo password
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 JS := portal/static/govuk/govuk-frontend.min.js
-OWN_JS := portal/static/session-timeout.mjs portal/static/hours-total.mjs
+OWN_JS := portal/static/session-timeout.mjs portal/static/hours-total.mjs portal/static/pack-progress.mjs
 WELSH := portal/translations/cy/LC_MESSAGES/messages.mo
 
 .PHONY: run test install assets translations demo-data clean bench
 
 run: install assets
 	$(FLASK) db upgrade
+	$(FLASK) keys init
 	$(FLASK) demo-data --only-if-empty --password "$(DEMO_PASSWORD)" --totp-secret "$(DEMO_TOTP_SECRET)"
 	@echo
 	@echo "Demo sign-ins (password: $(DEMO_PASSWORD); TOTP secret: $(DEMO_TOTP_SECRET)):"

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`."""
+"""Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `keys init`."""
 import click
 from flask import current_app, url_for
 from flask.cli import with_appcontext
@@ -8,6 +8,42 @@ def register(app):
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(verify_audit_command)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(worker_command)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty")
+@with_appcontext
+def worker_command(burst):
+    """Run background jobs (inspection packs) from Redis at REDIS_URL, with this app's configuration."""
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from portal.documents.packs import QUEUE_NAME
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("Set REDIS_URL: without it, packs are built in the request and need no worker")
+    # SimpleWorker runs jobs in this process, inside this app context (no fork sharing database connections).
+    SimpleWorker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
+
+
+@click.group("keys")
+def keys_group():
+    """The portal's document seal (R-SIGN-3)."""
+
+
+@keys_group.command("init")
+@with_appcontext
+def keys_init_command():
+    """Create the root certificate and the document-seal key and certificate, unless they exist."""
+    from portal.documents.seal import init_keys, root_fingerprint
+
+    directory = current_app.config["SIGNING_KEY_DIR"]
+    created = init_keys(directory)
+    click.echo(f"{'Created' if created else 'Kept the existing'} signing keys in {directory}.")
+    click.echo(f"Root certificate SHA-256: {root_fingerprint()}")
 
 
 @click.command("demo-data")

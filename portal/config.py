@@ -54,6 +54,11 @@ def load_config(instance_path):
         "PASSWORD_RESET_VALID_FOR": timedelta(hours=1),
         "CASELOAD_PAGE_SIZE": 25,
         "EXPORT_LIMIT": 5000,
+        # The portal's seal (R-SIGN-3): made by `flask --app portal keys init`; never committed.
+        "SIGNING_KEY_DIR": env.get("SIGNING_KEY_DIR") or str(Path(instance_path) / "keys"),
+        # Inspection packs run on RQ when REDIS_URL is set; these many plans at most in one pack.
+        "INSPECTION_PACK_LIMIT": 2000,
+        "VERIFY_RATE_PER_MINUTE": 20,
     }
 
 

@@ -3,6 +3,9 @@ from portal.models.api import ApiClient, ApiToken, IdempotencyRecord
 from portal.models.audit import AuditEvent, AuditEventCustomer
 from portal.models.cohort import CircumstanceChange, CircumstanceDecision, CircumstanceKind, Cohort, CohortPlace
 from portal.models.customer import Appointment, Customer, DwpRecord
+from portal.models.document import (
+    CopyMethod, CustomerCopy, DocumentOriginal, InspectionPack, PackStatus, RateLimitHit, VersionSeal,
+)
 from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Mode, Source
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
@@ -16,6 +19,7 @@ from portal.models.referral import Referral, ReferralStatus, ReferralTransition
 from portal.models.user import Invitation, PasswordReset, Role, User, UserSession
 
 __all__ = [
+    "CopyMethod", "CustomerCopy", "DocumentOriginal", "InspectionPack", "PackStatus", "RateLimitHit", "VersionSeal",
     "CircumstanceChange", "CircumstanceDecision", "CircumstanceKind", "Cohort", "CohortPlace",
     "Activity", "HoursAmendment", "HoursEntry", "InWorkJob", "InWorkWeek", "Mode", "Source",
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",

@@ -40,6 +40,7 @@ class Plan(db.Model):
     # Kept here so the caseload can flag and filter overdue reviews in one query.
     next_review_on = mapped_column(Date, index=True)
 
+    customer = relationship("Customer")
     programme = relationship("Programme")
     reviews = relationship("Review", order_by="Review.held_on.desc()")
     assessments = relationship("DistanceAssessment", order_by="DistanceAssessment.assessed_on")

@@ -1,0 +1,120 @@
+"""Documents of agreed plans (issue 6): the sealed originals, the customer's copy and inspection packs."""
+import enum
+
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, enum_type, utcnow
+
+
+class VersionSeal(db.Model):
+    """An agreed version's verification reference: the code printed on every original (R-SIGN-3)."""
+
+    __tablename__ = "version_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    sealed_at = mapped_column(UTCDateTime, default=utcnow)
+
+    version = relationship("PlanVersion")
+    originals = relationship("DocumentOriginal", back_populates="seal", order_by="DocumentOriginal.id")
+
+
+class DocumentOriginal(db.Model):
+    """The bytes of one original document, stored once and never changed (R-SIGN-3).
+
+    `record` is the canonical JSON the portal signed (`signature`, base64): code, version, file kind,
+    format, language and SHA-256. A PDF also carries the portal's PAdES signature inside it.
+    """
+
+    __tablename__ = "document_original"
+    __table_args__ = (UniqueConstraint("seal_id", "kind", "document_format", "language", name="uq_document_original"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seal_id: Mapped[int] = mapped_column(ForeignKey("version_seal.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))  # docx | pdf
+    document_format: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content = deferred(mapped_column(LargeBinary))
+    record: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+
+    seal = relationship("VersionSeal", back_populates="originals")
+
+
+class CopyMethod(enum.StrEnum):
+    HANDED_OVER = "handed_over"
+    POSTED = "posted"
+    EMAILED = "emailed"
+    READ_BY_LINK = "read_by_link"
+
+    @property
+    def label(self):
+        return {"handed_over": "Handed over in person", "posted": "Posted",
+                "emailed": "Emailed through the portal's mail service",
+                "read_by_link": "Read through the remote signing link"}[self.value]
+
+
+class CustomerCopy(db.Model):
+    """How the customer was given their copy of a version (R-SIGN-2)."""
+
+    __tablename__ = "customer_copy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), index=True)
+    method: Mapped[CopyMethod] = mapped_column(enum_type(CopyMethod, 20))
+    document_format: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    given_on = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(500))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by = relationship("User")
+
+
+class PackStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InspectionPack(db.Model):
+    """A zip of sealed originals with a manifest and hours summaries, for one provider, programme and period."""
+
+    __tablename__ = "inspection_pack"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    date_from = mapped_column(Date)
+    date_to = mapped_column(Date)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    requested_at = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[PackStatus] = mapped_column(enum_type(PackStatus, 10), default=PackStatus.QUEUED)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(300))
+    zip_bytes = deferred(mapped_column(LargeBinary))
+    zip_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    organisation = relationship("Organisation")
+    programme = relationship("Programme")
+    requested_by = relationship("User")
+
+
+class RateLimitHit(db.Model):
+    """Requests to a public page per client and minute (the verification page is rate limited)."""
+
+    __tablename__ = "rate_limit_hit"
+
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
