@@ -9,8 +9,11 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 
 
-def send(recipient, subject, body, *, purpose):
+def send(recipient, subject, body, *, purpose, attachments=()):
+    """`attachments`: (filename, media type, bytes); the outbox keeps their names, not their bytes."""
     config = current_app.config
+    if attachments:
+        body += "\n\nAttached: " + ", ".join(name for name, _, _ in attachments)
     delivered_by = "outbox"
     if config.get("MAIL_SERVER"):
         message = EmailMessage()
@@ -18,6 +21,9 @@ def send(recipient, subject, body, *, purpose):
         message["To"] = recipient
         message["Subject"] = subject
         message.set_content(body)
+        for name, media_type, data in attachments:
+            maintype, subtype = media_type.split("/", 1)
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
             if config.get("MAIL_USE_TLS"):
                 smtp.starttls()

@@ -39,6 +39,7 @@ class Permission(enum.StrEnum):
     VIEW_HOURS = "view_hours"
     RECORD_HOURS = "record_hours"
     MANAGE_COHORTS = "manage_cohorts"
+    BUILD_INSPECTION_PACK = "build_inspection_pack"
 
 
 ROLE_PERMISSIONS = {
@@ -53,7 +54,7 @@ ROLE_PERMISSIONS = {
         Permission.VIEW_HOURS, Permission.RECORD_HOURS, Permission.MANAGE_COHORTS,
         Permission.TRANSFER_REFERRAL,
         Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
-        Permission.EXPORT_CASELOAD,
+        Permission.EXPORT_CASELOAD, Permission.BUILD_INSPECTION_PACK,
     },
     Role.REFERRAL_OFFICER: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.CREATE_REFERRAL,
@@ -62,7 +63,7 @@ ROLE_PERMISSIONS = {
     # Inspectors read; nothing in their set changes a customer's record.
     Role.INSPECTOR: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
-        Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN, Permission.VIEW_HOURS,
+        Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN, Permission.VIEW_HOURS, Permission.BUILD_INSPECTION_PACK,
     },
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {

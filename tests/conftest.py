@@ -4,6 +4,7 @@ SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (.ci/run does both).
 """
 import contextvars
 import os
+import tempfile
 
 import flask_migrate
 import pytest
@@ -12,12 +13,18 @@ from sqlalchemy import text
 from portal import create_app
 from flask.testing import FlaskClient
 
+from portal.documents.seal import init_keys
 from portal.extensions import db
 from tests import factories
 
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
+# The portal's seal keys for this test run (made once; never the instance folder's).
+TEST_SIGNING_KEY_DIR = tempfile.mkdtemp(prefix="portal-test-keys-")
+init_keys(TEST_SIGNING_KEY_DIR)
 # Tables whose rows the migrations seed and the tests rely on.
 KEEP_TABLES = {"alembic_version", "programme", "policy_rule", "distance_domain"}
+# The migrations' policy rows end at this id; rows a test adds are removed after it.
+SEEDED_POLICY_RULES = None
 
 
 def test_config(database_url, **overrides):
@@ -28,6 +35,9 @@ def test_config(database_url, **overrides):
         "PASSWORD_HASH_PROFILE": "test",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "SIGNING_KEY_DIR": TEST_SIGNING_KEY_DIR,
+        # Many tests open the public verification page from one address; its own test sets a low limit.
+        "VERIFY_RATE_PER_MINUTE": 10_000,
         **overrides,
     }
 
@@ -45,6 +55,9 @@ def database_url(tmp_path_factory):
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
         flask_migrate.upgrade()
+        global SEEDED_POLICY_RULES
+        SEEDED_POLICY_RULES = db.session.scalar(text("SELECT max(id) FROM policy_rule"))
+        db.session.remove()
         db.engine.dispose()
     return url
 
@@ -70,6 +83,7 @@ def empty_database():
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     engine = db.engine
     with engine.begin() as connection:
+        connection.execute(text("DELETE FROM policy_rule WHERE id > :seeded"), {"seeded": SEEDED_POLICY_RULES})
         if engine.dialect.name == "postgresql":
             # replica mode skips triggers, including the audit trail's append-only guard (tests only).
             connection.execute(text("SET LOCAL session_replication_role = replica"))

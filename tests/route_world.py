@@ -1,5 +1,5 @@
 """One customer with something behind every route: a plan with an objective, a week of hours, a job, a
-consent, a job club and an API client, so that every URL in `app.url_map` can be filled in.
+consent, a job club, an inspection pack and an API client, so that every URL in `app.url_map` can be filled in.
 
 Shared by the role × route matrix and the DWP data canary; everything is made through the pages an
 adviser uses, so the objects are the ones the portal itself creates.
@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Cohort, Consent, HoursEntry, InWorkJob, Plan, Role
+from portal.models import Cohort, Consent, HoursEntry, InspectionPack, InWorkJob, Plan, Role
 from portal.services import api_clients, hours_rules
 from tests.factories import make_user, sign_in_as
 
@@ -40,6 +40,7 @@ class RouteWorld:
     cohort: object
     api_client: object
     staff_member: object
+    pack: object
 
     def values(self):
         """A value for every URL parameter of the application's routes."""
@@ -50,7 +51,7 @@ class RouteWorld:
             "job_id": self.job.id, "consent_id": self.consent.id, "cohort_id": self.cohort.id,
             "client_id": self.api_client.id, "token_id": 1, "user_id": self.staff_member.id,
             "organisation_id": self.world.orgs["ses"].id, "action": "complete", "token": "no-such-token",
-            "filename": "portal.css",
+            "filename": "portal.css", "kind": "docx", "pack_id": self.pack.id, "code": "AAAA-BBBB-CC",
         }
 
 
@@ -86,6 +87,10 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
     sign_in_as(client, world.users["j2e_manager"])
     _ok(client.post("/clubs/new", data={"programme": "J2E", "name": "Tuesday club",
                                         **date_fields("starts_on", TODAY)}), "club")
+    sign_in_as(client, world.users[f"{organisation_key}_manager"])
+    _ok(client.post("/inspection-packs/", data={
+        "organisation_id": str(world.orgs[organisation_key].id), "programme_id": str(referral.programme_id),
+        **date_fields("date_from", TODAY - timedelta(days=30)), **date_fields("date_to", TODAY)}), "inspection pack")
     client_row = api_clients.create_client("DWP referrals system")
     staff_member = make_user(f"staff@{organisation_key}.example", Role.ADVISER, world.orgs[organisation_key])
     with client.session_transaction() as session:
@@ -94,9 +99,10 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
     job = db.session.scalar(select(InWorkJob).where(InWorkJob.referral_id == referral.id))
     consent = db.session.scalar(select(Consent).where(Consent.customer_id == customer.id))
     cohort = db.session.scalar(select(Cohort))
-    assert None not in (entry, job, consent, cohort), (entry, job, consent, cohort)
+    pack = db.session.scalar(select(InspectionPack))
+    assert None not in (entry, job, consent, cohort, pack), (entry, job, consent, cohort, pack)
     return RouteWorld(world, customer, referral, plan, version, version.objectives[0], version.parties[0], entry, job,
-                      consent, cohort, client_row, staff_member)
+                      consent, cohort, client_row, staff_member, pack)
 
 
 def url_for_rule(rule, values):

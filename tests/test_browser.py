@@ -346,3 +346,117 @@ def test_an_adviser_builds_a_whole_plan_through_the_task_list_and_it_is_signed_i
     assert db.session.get(type(version), version.id).status == VersionStatus.AGREED
     signatures = {s.party.role: s for s in db.session.scalars(select(Signature).where(Signature.version_id == version.id))}
     assert signatures["customer"].language == "cy" and signatures["adviser"].language == "en"
+
+
+def test_an_agreed_plans_documents_copy_verification_and_inspection_pack_pass_axe(
+        browser, live_server, client, world, tmp_path):
+    """Issue 6 in a real browser: the documents page and its copy form (with an error, then recorded), the public
+    verification page in English and Welsh by code and by uploading a sealed original, and inspection packs."""
+    import re
+    from datetime import date, timedelta
+
+    from selenium.webdriver.support.select import Select
+    from selenium.webdriver.support.wait import WebDriverWait
+    from sqlalchemy import select
+
+    from portal.documents import service as documents
+    from portal.models import DocumentOriginal, Plan, VersionSeal
+    from tests.factories import sign_in_as
+    from tests.test_plans import base, fill_complete_plan, lock
+
+    # An agreed plan, made over HTTP as in the service tests; its sealed PDF saved as the customer would keep it.
+    customer = world.customers["ses_started"]
+    sign_in_as(client, world.users["ses_adviser"])
+    assert client.post(f"/customers/{customer.id}/plan/start/{customer.referrals[0].id}").status_code == 302
+    version = db.session.scalar(select(Plan).where(Plan.customer_id == customer.id)).versions[0]
+    fill_complete_plan(client, customer, version)
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    db.session.refresh(version)
+    for party in version.parties:  # each signs in person, as in test_documents_service.agree
+        sign_url = f"{base(customer, version)}/sign/{party.id}"
+        seen = re.search(r'value="([0-9a-f]{64})"', client.get(sign_url).get_data(as_text=True)).group(1)
+        assert client.post(sign_url, data={"seen_hash": seen, "method": "in_person", "declaration": "y",
+                                           "typed_name": party.name}).status_code == 302
+    original = tmp_path / "my-support-plan.pdf"
+    original.write_bytes(db.session.scalar(
+        select(DocumentOriginal.content).join(VersionSeal)
+        .where(VersionSeal.version_id == version.id, DocumentOriginal.kind == "pdf")))
+    code = documents.seal_of(version).code
+    customer_id, version_number = customer.id, version.number
+    organisation_id, programme_id = world.orgs["ses"].id, customer.referrals[0].programme_id
+    db.session.commit()
+
+    def focused_on(css):
+        WebDriverWait(browser, 5).until(
+            lambda driver: driver.execute_script("return document.activeElement.matches(arguments[0])", css))
+
+    def click_link(text):
+        journey.press(lambda: browser.find_element("partial link text", text).click())
+
+    # The job coach: from the customer's page to the documents, then the customer's copy.
+    journey = Journey(browser, live_server)
+    journey.sign_in("adviser@ses.example")
+    page = journey.go(f"/customers/{customer_id}").check("customer, no copy yet")
+    assert "has not been given a copy of their current plan" in page
+    click_link("Download it and record the copy")
+    page = journey.check("documents")
+    assert f"Documents for version {version_number}" in page and code in page
+    assert all_by(browser, "a[download][href*='/documents/pdf']") and "Sealed originals" in page
+    # "Emailed" with no address: the error summary takes focus, and its link takes the user to the field.
+    by(browser, "input[name=method][value=emailed] + label").click()
+    journey.submit(by(browser, "input[name=method][value=emailed]"))
+    page = journey.check("documents, copy form with an error")
+    assert browser.title.startswith("Error: ") and not browser.title.startswith("Error: Error: ")
+    assert "Enter the email address" in by(browser, ".govuk-error-summary").text
+    assert "Enter the email address" in by(browser, "#email-error").text
+    focused_on(".govuk-error-summary")
+    by(browser, ".govuk-error-summary a[href='#email']").click()
+    focused_on("input#email")
+    browser.switch_to.active_element.send_keys("sam@mail.example")
+    journey.submit(by(browser, "input#email"))
+    page = journey.check("documents, copy recorded")
+    assert f"Copy of version {version_number} recorded" in page and "Sent to sam@mail.example" in page
+    page = journey.go(f"/customers/{customer_id}").check("customer, copy given")
+    assert "was given a copy of their current plan" in page and "emailed through the portal" in page
+
+    # Anyone holding the document, signed out: the verification page by code, then by the file, then in Welsh.
+    browser.delete_all_cookies()
+    journey.go("/verify/").check("verify")
+    assert by(browser, "html").get_attribute("lang") == "en"
+    by(browser, "input#code").send_keys(code.replace("-", "").lower())
+    journey.submit(by(browser, "input#code"))
+    assert browser.current_url.split("?")[0].endswith(f"/verify/{code}")
+    page = journey.check("verify, code result")
+    assert f"version {version_number} of a support plan" in page and "This is the current version" in page
+    click_link("Check another document")
+    by(browser, "input#document").send_keys(str(original))
+    journey.submit(by(browser, "input#document"))
+    page = journey.check("verify, uploaded file result")
+    assert "This file is a genuine original" in by(browser, ".govuk-panel").text
+    assert "This is the current version" in page
+    click_link("Cymraeg")
+    assert by(browser, "html").get_attribute("lang") == "cy"
+    journey.check("verify, Welsh")
+    by(browser, "input#code").send_keys(code)
+    journey.submit(by(browser, "input#code"))
+    page = journey.check("verify, code result in Welsh")
+    assert by(browser, "html").get_attribute("lang") == "cy" and f"fersiwn {version_number} o gynllun cymorth" in page
+
+    # The provider's manager builds an inspection pack of the period.
+    journey.sign_in("manager@ses.example")
+    page = journey.go("/inspection-packs/").check("inspection packs, none yet")
+    assert "You have not built any packs yet" in page
+    today = date.today()
+    Select(by(browser, "select[name=organisation_id]")).select_by_value(str(organisation_id))
+    Select(by(browser, "select[name=programme_id]")).select_by_value(str(programme_id))
+    week_ago = today - timedelta(days=7)
+    fill(browser, {"date_from": [str(week_ago.day), str(week_ago.month), str(week_ago.year)],
+                   "date_to": [str(today.day), str(today.month), str(today.year)]})
+    journey.submit()
+    page = journey.check("inspection pack built")
+    assert "The pack is ready" in page and "1 plan versions" in page, by(browser, "main").text[:1500]
+    assert all_by(browser, "a.govuk-button[download][href$='/download']")
+    click_link("All inspection packs")
+    page = journey.check("inspection packs, one built")
+    assert "Prime SES Provider" in by(browser, "main table").text
+    journey.assert_no_violations()

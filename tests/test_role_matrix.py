@@ -103,6 +103,18 @@ MATRIX = {
     "GET /customers/<int:customer_id>/plan/<int:version_id>/sign/<int:party_id>": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:version_id>/signing-link/<int:party_id>":
         "302 200 200 403 403 404 404 403 403 403",
+    # Documents: whoever reads the plan downloads it; the prime's staff record the customer's copy.
+    "GET /customers/<int:customer_id>/plan/<int:version_id>/documents": "302 200 200 200 200 404 404 403 200 403",
+    "GET /customers/<int:customer_id>/plan/<int:version_id>/documents/<kind>": "302 200 200 200 200 404 404 403 200 403",
+    "POST /customers/<int:customer_id>/plan/<int:version_id>/copies": "302  ok  ok 403 403 404 404 403 403 403",
+    # Inspection packs: inspectors (their own packs) and provider managers (their organisation's).
+    "GET /inspection-packs/": "302 403 200 403 403 403 200 403 200 403",
+    "GET /inspection-packs/<int:pack_id>": "302 403 200 403 403 403 404 403 404 403",
+    "GET /inspection-packs/<int:pack_id>/progress": "302 403 200 403 403 403 404 403 404 403",
+    "GET /inspection-packs/<int:pack_id>/download": "302 403 200 403 403 403 404 403 404 403",
+    # The public verification page (no code in the route world is a real one).
+    "GET /verify/": "200 200 200 200 200 200 200 200 200 200",
+    "GET /verify/<code>": "404 404 404 404 404 404 404 404 404 404",
     # Weekly hours: the sub-contractor records the hours it delivers; inspectors read.
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/": "302 200 200 200 200 404 404 403 200 403",
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/<week>": "302 200 200 200 200 404 404 403 200 403",
@@ -178,8 +190,9 @@ def test_a_forbidden_request_is_audited(client, world):
     assert event is not None and event.actor_id == world.users["ses_adviser"].id
 
 
-# Not a change to anyone else's record: their own session and their own password.
-OWN_SESSION = {"auth.sign_out", "home.keep_alive", "home.account"}
+# Not a change to anyone else's record: their own session and their own password, and the inspection
+# packs an inspector builds (tests/test_documents_service.py).
+OWN_SESSION = {"auth.sign_out", "home.keep_alive", "home.account", "packs.index"}
 # What any request writes about itself, not about a customer.
 BOOKKEEPING = {"audit_event", "audit_event_customer", "user_session"}
 

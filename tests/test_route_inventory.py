@@ -3,10 +3,11 @@ from portal.permissions import Permission
 
 # The short list of pages anyone may open: the sign-in steps, invitation and reset links, the
 # customer's own signing link (it has its own date-of-birth check), the health check, the API's
-# description and the stylesheet.
+# description, the document verification page and the stylesheet.
 PUBLIC = {
     "auth.sign_in", "auth.enter_code", "auth.set_up_authenticator", "auth.forgot_password", "auth.reset_password",
     "auth.accept_invitation", "signing.start", "signing.read", "health.healthz", "api.openapi", "static",
+    "verify.index", "verify.code",
 }
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.documents import service as documents
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.plan import (
@@ -331,6 +332,7 @@ def _agree(version):
         plan.next_review_on = version.first_review_on
     audit.record("plan.agreed", customer_id=version.plan.customer_id, subject_type="plan_version",
                  subject_id=version.id, detail={"content_hash": version.content_hash})
+    documents.seal_originals(version)
 
 
 def revise(plan, *, by, reason, organisation_id=None, referral=None):

@@ -13,7 +13,7 @@ from portal.hours_forms import CircumstanceForm
 from portal.models import Cohort, ReferralStatus, User
 from portal.permissions import Permission, has_permission, requires
 from portal.services import caseload as caseload_service
-from portal.services import cohorts, organisations, referrals
+from portal.services import cohorts, copies, organisations, plans, referrals
 from portal.views.helpers import add_error
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -38,12 +38,25 @@ def show(customer_id):
                       if has_permission(current_user, Permission.ASSIGN_SUBCONTRACTOR) else [])
     html = render_template("views/customers/show.html", customer=customer, record=record,
                            referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
-                           advisers=advisers, subcontractors=subcontractors)
+                           advisers=advisers, subcontractors=subcontractors, plan_copies=_plan_copies(customer))
     # R-DATA-7: every view of DWP-held data is audited with the fields shown (after rendering, so the
     # commit does not expire what the page still reads).
     audit.record_and_commit("customer.viewed", customer_id=customer.id,
                             detail={"through": "page", "fields": record.shown})
     return html
+
+
+def _plan_copies(customer):
+    """R-SIGN-2: for each plan, its agreed version and whether the customer has been given a copy of it."""
+    if not has_permission(current_user, Permission.VIEW_PLAN):
+        return []
+    own = current_user.organisation.prime_id if current_user.is_subcontractor_staff else current_user.organisation_id
+    rows = []
+    for plan in plans.plans_for(customer.id):
+        version, copy = copies.current_copy_given(plan)
+        if version is not None and (not current_user.role.is_provider or version.organisation_id == own):
+            rows.append({"plan": plan, "version": version, "given": copy})
+    return rows
 
 
 def _referral_for(customer_id, referral_id):

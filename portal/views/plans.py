@@ -15,7 +15,7 @@ from portal.views.helpers import add_error
 bp = Blueprint("plans", __name__, url_prefix="/customers/<int:customer_id>/plan")
 
 
-def _name(customer):
+def customer_name(customer):
     return data_access.visible_names(current_user, [customer.id]).get(customer.id, customer.reference)
 
 
@@ -30,7 +30,7 @@ def _visible_versions(user, customer, plan):
             (VersionStatus.AGREED, VersionStatus.SUPERSEDED)]
 
 
-def _version_or_404(customer, version_id):
+def version_or_404(customer, version_id):
     version = db.session.get(PlanVersion, version_id)
     if version is None or version.plan.customer_id != customer.id:
         abort(404)
@@ -65,7 +65,7 @@ def index(customer_id):
     startable = [r for r in scope.referrals_in_scope(current_user, customer)
                  if r.status == ReferralStatus.STARTED and r.organisation_id == current_user.organisation_id
                  and not any(plan.programme_id == r.programme_id for plan, _ in rows)]
-    return render_template("views/plans/index.html", customer=customer, customer_name=_name(customer), rows=rows,
+    return render_template("views/plans/index.html", customer=customer, customer_name=customer_name(customer), rows=rows,
                            startable=startable)
 
 
@@ -77,7 +77,7 @@ def start(customer_id, referral_id):
     if referral.customer_id != customer.id or referral.organisation_id != current_user.organisation_id:
         abort(404)
     try:
-        plan = plans.start_plan(customer=customer, referral=referral, by=current_user, customer_name=_name(customer))
+        plan = plans.start_plan(customer=customer, referral=referral, by=current_user, customer_name=customer_name(customer))
     except plans.PlanError as error:
         flash(str(error))
         return redirect(url_for("plans.index", customer_id=customer.id))
@@ -106,11 +106,11 @@ def _task_sections(version):
 @requires(Permission.VIEW_PLAN)
 def version(customer_id, version_id):
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     problems = plans.check(version)
     show_problems = request.args.get("check") == "1" and version.is_editable
     return render_template(
-        "views/plans/version.html", customer=customer, customer_name=_name(customer), version=version,
+        "views/plans/version.html", customer=customer, customer_name=customer_name(customer), version=version,
         problems=problems, show_problems=show_problems, statuses=_section_statuses(version, problems),
         sections=_task_sections(version), titles=plans.SECTION_TITLES, may_edit=_may_edit(version),
         unsigned=plans.unsigned_parties(version) if version.status == VersionStatus.AWAITING_SIGNATURES else [],
@@ -153,7 +153,7 @@ def section(customer_id, version_id, section):
     if section not in SECTION_FORMS:
         abort(404)
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     if not _editable_or_403(version):
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     form_class = SECTION_FORMS[section]
@@ -176,7 +176,7 @@ def section(customer_id, version_id, section):
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     if recovered:
         form.lock_version.data = version.lock_version
-    return render_template("views/plans/section.html", customer=customer, customer_name=_name(customer),
+    return render_template("views/plans/section.html", customer=customer, customer_name=customer_name(customer),
                            version=version, form=form, title=plans.SECTION_TITLES[section], recovered=recovered)
 
 
@@ -199,7 +199,7 @@ def _conflict(customer, version, section, form):
     theirs = [(getattr(form, name).label.text, _display(getattr(version, name)))
               for name in plans.SCALAR_SECTIONS.get(section, ()) if hasattr(form, name)]
     form.lock_version.data = version.lock_version
-    return render_template("views/plans/conflict.html", customer=customer, customer_name=_name(customer),
+    return render_template("views/plans/conflict.html", customer=customer, customer_name=customer_name(customer),
                            version=version, form=form, theirs=theirs, title=plans.SECTION_TITLES.get(section, section)), 409
 
 
@@ -218,7 +218,7 @@ def item(customer_id, version_id, section, item_id=None):
     if section not in ITEM_FORMS:
         abort(404)
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     if not _editable_or_403(version):
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     row = plans.item_of(version, section, item_id) if item_id is not None else None
@@ -246,7 +246,7 @@ def item(customer_id, version_id, section, item_id=None):
             return _conflict(customer, version, section, form)
         flash(f"{plans.SECTION_TITLES[section]}: saved")
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id) + f"#{section}")
-    return render_template("views/plans/section.html", customer=customer, customer_name=_name(customer),
+    return render_template("views/plans/section.html", customer=customer, customer_name=customer_name(customer),
                            version=version, form=form, title=plans.SECTION_TITLES[section], row=row, section=section,
                            recovered=recovered)
 
@@ -257,7 +257,7 @@ def remove_item(customer_id, version_id, section, item_id):
     if section not in ITEM_FORMS:
         abort(404)
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     if not _editable_or_403(version):
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     row = plans.item_of(version, section, item_id)
@@ -276,7 +276,7 @@ def remove_item(customer_id, version_id, section, item_id):
 @requires(Permission.EDIT_PLAN)
 def send(customer_id, version_id):
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     if not _editable_or_403(version):
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     form = LockForm()
@@ -297,7 +297,7 @@ def send(customer_id, version_id):
 @requires(Permission.EDIT_PLAN)
 def back_to_draft(customer_id, version_id):
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     if version.organisation_id != current_user.organisation_id:
         abort(403)
     try:
@@ -328,7 +328,7 @@ def revise(customer_id, plan_id):
             add_error(form, "reason", str(error))
         else:
             return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
-    return render_template("views/plans/revise.html", customer=customer, customer_name=_name(customer), form=form,
+    return render_template("views/plans/revise.html", customer=customer, customer_name=customer_name(customer), form=form,
                            plan=plan)
 
 
@@ -336,14 +336,14 @@ def revise(customer_id, plan_id):
 @requires(Permission.VIEW_PLAN)
 def compare(customer_id):
     customer = scope.customer_or_404(current_user, customer_id)
-    older = _version_or_404(customer, request.args.get("from", type=int) or 0)
-    newer = _version_or_404(customer, request.args.get("to", type=int) or 0)
+    older = version_or_404(customer, request.args.get("from", type=int) or 0)
+    newer = version_or_404(customer, request.args.get("to", type=int) or 0)
     if older.plan_id != newer.plan_id:
         abort(404)
     if older.number > newer.number:
         older, newer = newer, older
     between = [v for v in older.plan.versions if older.number < v.number <= newer.number]
-    return render_template("views/plans/compare.html", customer=customer, customer_name=_name(customer),
+    return render_template("views/plans/compare.html", customer=customer, customer_name=customer_name(customer),
                            older=older, newer=newer, changes=plans.compare(older, newer), between=between)
 
 
@@ -354,7 +354,7 @@ def sign(customer_id, version_id, party_id):
     from portal.plan_forms import SignInPersonForm
 
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     if version.organisation_id != current_user.organisation_id:
         abort(403)
     party = next((p for p in version.parties if p.id == party_id), None)
@@ -385,7 +385,7 @@ def sign(customer_id, version_id, party_id):
         else:
             flash(f"{party.name} has signed")
             return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
-    return render_template("views/plans/sign.html", customer=customer, customer_name=_name(customer),
+    return render_template("views/plans/sign.html", customer=customer, customer_name=customer_name(customer),
                            version=version, party=party, form=form, declaration=declaration,
                            labels=plan_rules, lang=lang, document_format=document_format)
 
@@ -404,10 +404,10 @@ def items(customer_id, version_id, section):
     if section not in ITEM_FORMS:
         abort(404)
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     rows = getattr(version, plans.RELATIONSHIPS[section])
     problems = [p for p in plans.check(version) if p.section == section] if version.is_editable else []
-    return render_template("views/plans/items.html", customer=customer, customer_name=_name(customer),
+    return render_template("views/plans/items.html", customer=customer, customer_name=customer_name(customer),
                            version=version, section=section, rows=rows, title=plans.SECTION_TITLES[section],
                            may_edit=_may_edit(version), problems=problems, labels=plan_rules,
                            lock_form=LockForm(lock_version=version.lock_version))
@@ -457,7 +457,7 @@ def reviews(customer_id, plan_id):
             else:
                 flash("Review recorded")
                 return redirect(url_for("plans.reviews", customer_id=customer.id, plan_id=plan.id))
-    return render_template("views/plans/reviews.html", customer=customer, customer_name=_name(customer), plan=plan,
+    return render_template("views/plans/reviews.html", customer=customer, customer_name=customer_name(customer), plan=plan,
                            form=form, today=_uk_today())
 
 
@@ -488,7 +488,7 @@ def distance(customer_id, plan_id):
                 flash("Scores saved")
                 return redirect(url_for("plans.distance", customer_id=customer.id, plan_id=plan.id))
     domains, rows = plans.distance_table(plan)
-    return render_template("views/plans/distance.html", customer=customer, customer_name=_name(customer), plan=plan,
+    return render_template("views/plans/distance.html", customer=customer, customer_name=customer_name(customer), plan=plan,
                            form=form, domains=domains, rows=rows, chart=distance_chart(domains, rows))
 
 
@@ -501,7 +501,7 @@ def signing_link(customer_id, version_id, party_id):
     from portal.plan_forms import SigningLinkForm
 
     customer = scope.customer_or_404(current_user, customer_id)
-    version = _version_or_404(customer, version_id)
+    version = version_or_404(customer, version_id)
     if version.organisation_id != current_user.organisation_id:
         abort(403)
     party = next((p for p in version.parties if p.id == party_id), None)
@@ -521,5 +521,5 @@ def signing_link(customer_id, version_id, party_id):
         else:
             flash(f"A signing link has been sent to {form.email.data}. It works once, for 7 days.")
             return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
-    return render_template("views/plans/signing_link.html", customer=customer, customer_name=_name(customer),
+    return render_template("views/plans/signing_link.html", customer=customer, customer_name=customer_name(customer),
                            version=version, party=party, form=form)

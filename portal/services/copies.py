@@ -1,0 +1,54 @@
+"""The customer's copy of their plan (R-SIGN-2): how it was given, and whether the current one has been."""
+from sqlalchemy import select
+
+from portal import audit, mail
+from portal.customer_words import FORMATS, LANGUAGES, words
+from portal.documents import service as documents
+from portal.extensions import db
+from portal.models import CopyMethod, CustomerCopy, VersionStatus
+
+
+class CopyError(Exception):
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
+
+
+def copies_of(version):
+    return db.session.scalars(select(CustomerCopy).where(CustomerCopy.version_id == version.id)
+                              .order_by(CustomerCopy.given_on.desc(), CustomerCopy.id.desc())).all()
+
+
+def current_copy_given(plan):
+    """(the agreed version, its newest copy or None); (None, None) when nothing is agreed yet."""
+    agreed = [v for v in plan.versions if v.status == VersionStatus.AGREED]
+    if not agreed:
+        return None, None
+    version = agreed[-1]
+    copies = copies_of(version)
+    return version, (copies[0] if copies else None)
+
+
+def record_copy(version, *, method, document_format, lang, given_on, today, by, email=None, note=None):
+    if version.status not in (VersionStatus.AGREED, VersionStatus.SUPERSEDED):
+        raise CopyError("A copy can only be given of an agreed version", "method")
+    if document_format not in FORMATS or lang not in LANGUAGES:
+        raise CopyError("Choose a format and a language", "document_format")
+    if given_on is None or given_on > today:
+        raise CopyError("The date the copy was given must be today or in the past", "given_on")
+    if method == CopyMethod.EMAILED:
+        if not email or "@" not in email.strip("@"):
+            raise CopyError("Enter the email address to send the copy to, like name@example.com", "email")
+        document = documents.document_for(version, reader=by, kind="pdf", document_format=document_format, lang=lang)
+        w = words(lang)
+        mail.send(email.strip(), w["doc_title"], w["done_body"], purpose="plan_copy",
+                  attachments=[(document.filename, document.media_type, document.data)])
+        note = note or f"Sent to {email.strip()}"
+    copy = CustomerCopy(version_id=version.id, method=method, document_format=document_format, language=lang,
+                        given_on=given_on, note=(note or "").strip()[:500] or None, recorded_by_id=by.id)
+    db.session.add(copy)
+    audit.record("plan.copy_given", customer_id=version.plan.customer_id, subject_type="plan_version",
+                 subject_id=version.id, actor=by,
+                 detail={"method": str(method), "format": document_format, "language": lang})
+    db.session.commit()
+    return copy
