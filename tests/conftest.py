@@ -2,8 +2,10 @@
 
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (.ci/run does both).
 """
+import atexit
 import contextvars
 import os
+import shutil
 import tempfile
 
 import flask_migrate
@@ -20,6 +22,7 @@ from tests import factories
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
 # The portal's seal keys for this test run (made once; never the instance folder's).
 TEST_SIGNING_KEY_DIR = tempfile.mkdtemp(prefix="portal-test-keys-")
+atexit.register(shutil.rmtree, TEST_SIGNING_KEY_DIR, ignore_errors=True)
 init_keys(TEST_SIGNING_KEY_DIR)
 # Tables whose rows the migrations seed and the tests rely on.
 KEEP_TABLES = {"alembic_version", "programme", "policy_rule", "distance_domain"}
