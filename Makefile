@@ -61,6 +61,7 @@ portal/static/%.mjs: assets/%.mjs
 
 demo-data: install
 	$(FLASK) db upgrade
+	$(FLASK) keys init
 	$(FLASK) demo-data --password "$(DEMO_PASSWORD)" --totp-secret "$(DEMO_TOTP_SECRET)"
 
 bench: install

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from portal import data_access
+from portal import data_access, demo_plans
 from portal.extensions import db
 from portal.models import (
     Activity, ApiClient, Appointment, Cohort, CohortPlace, Consent, ConsentKind, Customer, HoursEntry, Mode,
@@ -38,6 +38,8 @@ LAST = ("Ahmed", "Bevan", "Clarke", "Davies", "Edwards", "Francis", "Griffiths",
 STATES = (ReferralStatus.REFERRED, ReferralStatus.STARTED, ReferralStatus.STARTED, ReferralStatus.STARTED,
           ReferralStatus.COMPLETED, ReferralStatus.EXITED_EARLY, ReferralStatus.STARTED, ReferralStatus.TRANSFERRED)
 CUSTOMERS_PER_PRIME = 10
+# Providers whose first started customers get demo plans (portal/demo_plans.py).
+PLAN_PROVIDERS = ("Northway Employment Services", "Cyngor Sir Glanmor (Glanmor County Council)")
 
 
 def demo_accounts():
@@ -95,16 +97,21 @@ def load_demo_data(password, totp_secret):
         users[email] = user
     db.session.flush()
 
-    _add_customers(random.Random(2026), organisations, users, programmes, now)
+    started = _add_customers(random.Random(2026), organisations, users, programmes, now)
     db.session.flush()
     _add_clubs_and_hours(organisations, now.astimezone(UK).date())
     db.session.add(ApiClient(name="DWP referral system (demo)"))
     db.session.commit()
+    # Agreement seals the plan's documents with the portal's keys: `make run` makes them first.
+    demo_plans.add_plans([started[name] for name in PLAN_PROVIDERS], now.astimezone(UK).date())
     return True
 
 
 def _add_customers(rng, organisations, users, programmes, now):
+    """Returns, per provider, its started customers as (customer, referral, name, language, format, adviser),
+    Welsh speakers first."""
     officer = users["referrals@dwp.example"]
+    started = {}
     today = now.astimezone(UK).date()
     serial = 0
     primes = [o for o in ORGANISATIONS if o[4] is None]
@@ -124,6 +131,8 @@ def _add_customers(rng, organisations, users, programmes, now):
             db.session.flush()
             customer.reference = customer_reference(customer.id)
             welsh = "glanmor" in domain
+            language = "cy" if welsh and index % 2 == 0 else "en"
+            document_format = ("standard", "large_print", "easy_read")[index % 3]
             data_access.new_dwp_record(customer, {
                 "nino": f"JT{100000 + serial:06d}{'ABCD'[serial % 4]}",
                 "first_name": first, "last_name": last,
@@ -140,8 +149,8 @@ def _add_customers(rng, organisations, users, programmes, now):
                 "regulation_29": index == 3, "armed_forces": index == 5,
                 "jobcentre": "Glanmor Jobcentre" if welsh else "Northway Jobcentre",
                 "work_coach": "Alex Morgan",
-                "preferred_language": "cy" if welsh and index % 2 == 0 else "en",
-                "format_needs": ("standard", "large_print", "easy_read")[index % 3],
+                "preferred_language": language,
+                "format_needs": document_format,
                 "learning_disability_or_autism": welsh or index % 4 == 0,
                 "secondary_mental_health": index % 4 == 1,
                 "on_other_dwp_provision": False,
@@ -162,6 +171,10 @@ def _add_customers(rng, organisations, users, programmes, now):
                                        details="First meeting with an adviser", booked_by_id=officer.id))
             _walk(referral, state, referred_on, today, officer, advisers[index % 2], organisations, programmes)
             _add_consents(customer, organisation, advisers[index % 2], index, referred_on)
+            if referral.status == ReferralStatus.STARTED:
+                started.setdefault(org_name, []).append((customer, referral, f"{first} {last}", language,
+                                                         document_format, advisers[index % 2]))
+    return {name: sorted(people, key=lambda person: person[3] != "cy") for name, people in started.items()}
 
 
 def _add_consents(customer, organisation, adviser, index, referred_on):

@@ -13,7 +13,9 @@ from sqlalchemy.exc import DBAPIError
 from portal import audit, create_app
 from portal.extensions import db
 from portal.services.api_clients import TOKEN_PREFIX
-from portal.models import AuditEvent, Organisation, Referral, ReferralStatus, User
+from portal.models import (
+    AuditEvent, DocumentOriginal, Organisation, PlanVersion, Referral, ReferralStatus, User, VersionSeal,
+)
 from tests.conftest import IsolatedClient, test_config
 from tests.factories import sign_in_as
 
@@ -179,6 +181,14 @@ def test_demo_data_is_idempotent_and_matches_the_readme(app, app_context):
             db.session.scalar(select(func.count()).select_from(Referral))) == counts
     assert counts[2] >= 35
     assert {s for s in db.session.scalars(select(Referral.status))} == set(ReferralStatus)
+    # Two agreed plans whose sealed originals check out on the public page, and two drafts (README).
+    assert sorted(s.value for s in db.session.scalars(select(PlanVersion.status))) == ["agreed", "agreed", "draft", "draft"]
+    for seal in db.session.scalars(select(VersionSeal)):
+        page = app.test_client().get(f"/verify/{seal.code}").get_data(as_text=True)
+        assert "This is the current version" in page
+        assert {(o.document_format, o.language) for o in seal.originals} >= {("standard", "en")}
+    assert {(o.document_format, o.language) for o in db.session.scalars(select(DocumentOriginal))} == {
+        ("standard", "en"), ("large_print", "en"), ("easy_read", "cy")}
 
     with open("README.md", encoding="utf-8") as readme:
         readme_emails = set(re.findall(r"[\w.+-]+@[\w-]+\.example\b", readme.read()))
