@@ -37,9 +37,18 @@ from flask import current_app
 from portal import data_access
 from portal.customer_words import date_in, words
 from portal.documents.pictures import PICTURE_KEYS, picture_png
-from portal.models import VersionStatus
 from portal.template_helpers import UK, hours_in
 
+
+def map_text(value, change):
+    """The context with `change` applied to every string in it (renderers clean adviser text with this)."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: map_text(item, change) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [map_text(item, change) for item in value]
+    return value
 
 
 def qr_png(url):
@@ -99,7 +108,7 @@ def build_context(version, *, reader, lang, document_format, verification=None):
     w = words(lang)
     customer = version.plan.customer
     name = data_access.visible_names(reader, [customer.id]).get(customer.id, "") if reader is not None else ""
-    agreed = version.status in (VersionStatus.AGREED, VersionStatus.SUPERSEDED)
+    agreed = version.status.was_agreed
     version_label = w["doc_version"].format(number=version.number)
     if agreed:
         date_line = w["doc_agreed_on"].format(date=date_in(version.agreed_at.astimezone(UK).date(), lang))

@@ -14,6 +14,7 @@ from jinja2 import Environment, StrictUndefined
 
 from portal.config import PROJECT_ROOT
 from portal.customer_words import FORMATS, LANGUAGES
+from portal.documents.context import map_text
 from portal.documents.docx_checks import LANGUAGE_TAGS
 from portal.documents.pictures import PICTURE_KEYS
 
@@ -40,16 +41,6 @@ class DescribedImage(InlineImage):
         return _DOC_PR.sub(lambda m: f"{m.group(1)} descr={quoteattr(self.alt_text)}{m.group(2)}", xml, count=1)
 
 
-def without_unsafe_characters(value):
-    if isinstance(value, str):
-        return _UNSAFE_CHARACTERS.sub("", value)
-    if isinstance(value, dict):
-        return {key: without_unsafe_characters(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [without_unsafe_characters(item) for item in value]
-    return value
-
-
 @cache
 def template_bytes(document_format, lang):
     if document_format not in FORMATS or lang not in LANGUAGES:
@@ -72,7 +63,7 @@ def pictures(tpl, context):
 def render_docx(context):
     lang = context["lang"]
     tpl = DocxTemplate(io.BytesIO(template_bytes(context["format"], lang)))
-    values = without_unsafe_characters(context)
+    values = map_text(context, lambda text: _UNSAFE_CHARACTERS.sub("", text))
     values |= pictures(tpl, values)
     # Autoescape, or docxtpl's recovering XML parser silently drops text holding < or &.
     # StrictUndefined: a context that breaks the contract fails loudly instead of leaving gaps.

@@ -15,10 +15,11 @@ from sqlalchemy.orm import contains_eager, undefer
 
 from portal import audit
 from portal.documents import seal as sealing
+from portal.documents import service as documents
 from portal.extensions import db
 from portal.models import (
-    Customer, DocumentOriginal, HoursEntry, InspectionPack, Organisation, OrganisationKind, PackStatus, Plan,
-    PlanVersion, Programme, Referral, Role, VersionSeal, VersionStatus,
+    AGREED_STATUSES, Customer, DocumentOriginal, HoursEntry, InspectionPack, Organisation, OrganisationKind,
+    PackStatus, Plan, PlanVersion, Programme, Referral, Role, VersionSeal,
 )
 from portal.models.base import utcnow
 from portal.services.hours import live_entries
@@ -73,7 +74,7 @@ def _versions_query(pack):
     start, end = _period(pack)
     return (select(PlanVersion).join(Plan, Plan.id == PlanVersion.plan_id)
             .where(PlanVersion.organisation_id == pack.organisation_id, Plan.programme_id == pack.programme_id,
-                   PlanVersion.status.in_([VersionStatus.AGREED, VersionStatus.SUPERSEDED]),
+                   PlanVersion.status.in_(AGREED_STATUSES),
                    PlanVersion.agreed_at >= start, PlanVersion.agreed_at < end))
 
 
@@ -177,8 +178,8 @@ def _zip(pack):
                 originals.setdefault(original.seal.version_id, []).append(original)
             for version in batch:
                 for original in originals.get(version.id, []):
-                    path = (f"originals/{version.reference}/v{version.number}/ISP-{version.reference}-v{version.number}-"
-                            f"{original.document_format.replace('_', '-')}-{original.language}.{original.kind}")
+                    path = f"originals/{version.reference}/v{version.number}/" + documents.filename(
+                        version.reference, version.number, original.kind, original.document_format, original.language)
                     archive.writestr(path, original.content)
                     writer.writerow(_manifest_row(path, version, original))
             db.session.execute(update(InspectionPack).where(InspectionPack.id == pack.id)

@@ -13,6 +13,8 @@ import weasyprint
 from flask import render_template
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from portal.documents.context import map_text
+
 TEMPLATE = "documents/isp.html"
 STYLESHEET = Path(__file__).resolve().parents[2] / "templates" / "documents" / "isp.css"
 PDF_VARIANT = "pdf/ua-1"
@@ -51,23 +53,17 @@ def png_src(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def printable(value):
-    """The context with control characters and lone surrogates taken out of every string."""
-    if isinstance(value, str):
-        value = CONTROL_CHARACTERS.sub("", value.encode("utf-8", "replace").decode("utf-8"))
-        if len(value) > LONG_STRING:
-            value = UNBROKEN_RUN.sub(lambda run: run.group() + ZERO_WIDTH_SPACE, value)
-        return value
-    if isinstance(value, dict):
-        return {key: printable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [printable(item) for item in value]
-    return value
+def printable(text):
+    """`text` without control characters and lone surrogates, with break points in long unbroken runs."""
+    text = CONTROL_CHARACTERS.sub("", text.encode("utf-8", "replace").decode("utf-8"))
+    if len(text) > LONG_STRING:
+        text = UNBROKEN_RUN.sub(lambda run: run.group() + ZERO_WIDTH_SPACE, text)
+    return text
 
 
 def render_html(context: dict) -> str:
     """The page WeasyPrint prints (needs an app context, for render_template)."""
-    return render_template(TEMPLATE, doc=printable(context), css=STYLESHEET.read_text(encoding="utf-8"),
+    return render_template(TEMPLATE, doc=map_text(context, printable), css=STYLESHEET.read_text(encoding="utf-8"),
                            png_src=png_src)
 
 

@@ -47,13 +47,8 @@ def render(context, kind):
     return _RENDERERS[kind](context)
 
 
-def filename(version, kind, document_format, lang):
-    customer = version.plan.customer
-    return f"ISP-{customer.reference}-v{version.number}-{document_format.replace('_', '-')}-{lang}.{kind}"
-
-
-def is_sealed(version):
-    return version.status in (VersionStatus.AGREED, VersionStatus.SUPERSEDED)
+def filename(customer_reference, version_number, kind, document_format, lang):
+    return f"ISP-{customer_reference}-v{version_number}-{document_format.replace('_', '-')}-{lang}.{kind}"
 
 
 def seal_of(version):
@@ -143,8 +138,8 @@ def document_for(version, *, reader, kind, document_format, lang):
     shows DWP-held data the reader's policy hides; then a copy made for the reader (R-DATA-1)."""
     if kind not in KINDS or document_format not in FORMATS or lang not in LANGUAGES:
         raise ValueError("unknown document kind, format or language")
-    name = filename(version, kind, document_format, lang)
-    seal = seal_of(version) if is_sealed(version) else None
+    name = filename(version.plan.customer.reference, version.number, kind, document_format, lang)
+    seal = seal_of(version) if version.status.was_agreed else None
     if seal is not None and _sees_what_author_saw(reader, version):
         original = original_for(version, seal, kind, document_format, lang)
         db.session.commit()
@@ -187,7 +182,7 @@ class Verdict:
 
 def _verdict(seal, original=None):
     version = db.session.get(PlanVersion, seal.version_id)
-    newer = [v for v in version.plan.versions if v.number > version.number and is_sealed(v)]
+    newer = [v for v in version.plan.versions if v.number > version.number and v.status.was_agreed]
     return Verdict(
         code=seal.code, version_number=version.number, agreed_at=version.agreed_at,
         provider=version.organisation.name, programme=version.plan.programme.name,

@@ -10,7 +10,7 @@ from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob,
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
 from portal.models.plan import (
-    Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
+    AGREED_STATUSES, Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
     PlanVersion, Review, Signature, SignatureMethod, SigningLink, SupportItem, TaperStep, UnsavedDraft, VersionStatus,
 )
 from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule
@@ -24,7 +24,7 @@ __all__ = [
     "Activity", "HoursAmendment", "HoursEntry", "InWorkJob", "InWorkWeek", "Mode", "Source",
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
-    "TaperStep", "UnsavedDraft", "VersionStatus",
+    "AGREED_STATUSES", "TaperStep", "UnsavedDraft", "VersionStatus",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
     "Appointment", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",

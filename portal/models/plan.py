@@ -28,6 +28,15 @@ class VersionStatus(enum.StrEnum):
     def tag_colour(self):
         return {"draft": "grey", "awaiting_signatures": "yellow", "agreed": "green", "superseded": "purple"}[self.value]
 
+    @property
+    def was_agreed(self):
+        """Agreed, whether or not a newer version has replaced it since: its content is fixed and sealed."""
+        return self in AGREED_STATUSES
+
+
+# For queries: the statuses of versions that were agreed (VersionStatus.was_agreed).
+AGREED_STATUSES = (VersionStatus.AGREED, VersionStatus.SUPERSEDED)
+
 
 class Plan(db.Model):
     __tablename__ = "plan"

@@ -22,20 +22,20 @@ def _bucket(name):
 def hit(name, limit):
     """Count this request; True while the client is within `limit` requests this minute."""
     bucket, window = _bucket(name), int(time.time()) // WINDOW_SECONDS
-    updated = db.session.execute(update(RateLimitHit).where(RateLimitHit.bucket == bucket,
-                                                            RateLimitHit.window_start == window)
-                                 .values(count=RateLimitHit.count + 1)).rowcount
-    if not updated:
+    this_minute = (RateLimitHit.bucket == bucket, RateLimitHit.window_start == window)
+
+    def count_up():
+        return db.session.execute(update(RateLimitHit).where(*this_minute)
+                                  .values(count=RateLimitHit.count + 1)).rowcount
+
+    if not count_up():
         try:
             with db.session.begin_nested():
                 db.session.add(RateLimitHit(bucket=bucket, window_start=window, count=1))
         except IntegrityError:  # another worker counted this client's first request at the same moment
-            db.session.execute(update(RateLimitHit).where(RateLimitHit.bucket == bucket,
-                                                          RateLimitHit.window_start == window)
-                               .values(count=RateLimitHit.count + 1))
+            count_up()
         db.session.execute(delete(RateLimitHit).where(RateLimitHit.window_start < window - 1))
-    count = db.session.scalar(select(RateLimitHit.count).where(RateLimitHit.bucket == bucket,
-                                                               RateLimitHit.window_start == window))
+    count = db.session.scalar(select(RateLimitHit.count).where(*this_minute))
     db.session.commit()
     return count <= limit
 

@@ -30,7 +30,7 @@ def current_copy_given(plan):
 
 
 def record_copy(version, *, method, document_format, lang, given_on, today, by, email=None, note=None):
-    if version.status not in (VersionStatus.AGREED, VersionStatus.SUPERSEDED):
+    if not version.status.was_agreed:
         raise CopyError("A copy can only be given of an agreed version", "method")
     if document_format not in FORMATS or lang not in LANGUAGES:
         raise CopyError("Choose a format and a language", "document_format")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal import audit, data_access
 from portal.extensions import db
 from portal.models import HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Objective, PlanVersion, Source
-from portal.models.plan import Plan, VersionStatus
+from portal.models.plan import AGREED_STATUSES, Plan
 from portal.services import hours_rules as rules
 
 UK = ZoneInfo("Europe/London")
@@ -42,7 +42,7 @@ def versions_in_force(referral, first_day, last_day):
     versions = db.session.scalars(
         select(PlanVersion).join(Plan, PlanVersion.plan_id == Plan.id)
         .where(Plan.customer_id == referral.customer_id, PlanVersion.agreed_at.is_not(None),
-               PlanVersion.status.in_([VersionStatus.AGREED, VersionStatus.SUPERSEDED]))
+               PlanVersion.status.in_(AGREED_STATUSES))
     ).all()
     return [v for v in versions
             if _uk_date(v.agreed_at) <= last_day and (v.superseded_at is None or _uk_date(v.superseded_at) > first_day)]

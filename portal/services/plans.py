@@ -500,6 +500,6 @@ def sign_by_link(link, *, typed_name, declaration, language, document_format, ip
 def last_signed_by(version, role):
     """The newest earlier version this party's role signed, to show what changed since (issue 4)."""
     earlier = [v for v in version.plan.versions if v.number < version.number
-               and v.status in (VersionStatus.AGREED, VersionStatus.SUPERSEDED)
+               and v.status.was_agreed
                and any(s.party.role == role for s in v.signatures)]
     return earlier[-1] if earlier else None

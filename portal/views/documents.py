@@ -22,7 +22,7 @@ bp = Blueprint("documents", __name__, url_prefix="/customers/<int:customer_id>/p
 
 def _may_record_copy(version):
     return (has_permission(current_user, Permission.EDIT_PLAN) and current_user.role.is_provider
-            and version.organisation_id == current_user.organisation_id and documents.is_sealed(version))
+            and version.organisation_id == current_user.organisation_id and version.status.was_agreed)
 
 
 def _page(customer, version, form, status=200):

@@ -26,8 +26,7 @@ def _visible_versions(user, customer, plan):
     organisation_id = user.organisation.prime_id if user.is_subcontractor_staff else user.organisation_id
     if any(r.status.is_open for r in scope.referrals_in_scope(user, customer)):
         return list(plan.versions)
-    return [v for v in plan.versions if v.organisation_id == organisation_id and v.status in
-            (VersionStatus.AGREED, VersionStatus.SUPERSEDED)]
+    return [v for v in plan.versions if v.organisation_id == organisation_id and v.status.was_agreed]
 
 
 def version_or_404(customer, version_id):

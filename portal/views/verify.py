@@ -23,8 +23,7 @@ def _lang():
 
 def _refused():
     lang = _lang()
-    return make_response(render_template("views/verify/index.html", text=words(lang), lang=lang, page_lang=lang,
-                                         error=("code", words(lang)["verify_too_many"]), code=""))
+    return make_response(_form(lang, ("code", words(lang)["verify_too_many"])))
 
 
 def _result(verdict, lang, upload=None):
