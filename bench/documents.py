@@ -155,7 +155,7 @@ def write_plan_content(version, n):
 def agree_plan(version, adviser, customer_name, lang, document_format):
     """Both parties sign as in the portal; the adviser's signature agrees the plan and seals its originals.
     Returns (seconds for the customer's signature, seconds for the agreeing signature)."""
-    plans.send_for_signature(version, expected_lock=None, by=adviser)
+    plans.send_for_signature(version, expected_lock=version.lock_version, by=adviser)
     customer_party, adviser_party = (next(p for p in version.parties if p.role == role) for role in ("customer", "adviser"))
     started = time.perf_counter()
     plans.sign(version, customer_party, method=SignatureMethod.IN_PERSON, typed_name=customer_name,

@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from portal.config import PROJECT_ROOT, check_production_config, load_config
+from portal.config import PROJECT_ROOT, check_production_config, engine_options, load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -14,6 +14,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     check_production_config(app.config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
@@ -28,7 +29,7 @@ def create_app(test_config=None):
 def register_extensions(app):
     db.init_app(app)
     with app.app_context():
-        _tune_sqlite(db.engine)
+        _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app)  # staff pages are English; customer pages choose their words per language
@@ -55,7 +56,7 @@ def register_extensions(app):
         return redirect(url_for("auth.sign_in", next=target.rstrip("?")))
 
 
-def _tune_sqlite(engine):
+def _tune_sqlite(engine, busy_timeout_ms):
     """SQLite enforces foreign keys only when asked, per connection; waiting beats 'database is locked'."""
     if engine.dialect.name != "sqlite":
         return
@@ -65,7 +66,7 @@ def _tune_sqlite(engine):
     def on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 

@@ -26,7 +26,15 @@ def load_config(instance_path):
         "PORTAL_ENV": "production" if production else "development",
         "SECRET_KEY": env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or _default_database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Fail fast when the database is slow, locked or gone (a 503 within about 2 s, never a worker
+        # killed by gunicorn's timeout, never a write committed after its client gave up).
+        "DB_CONNECT_TIMEOUT_S": int(env.get("DB_CONNECT_TIMEOUT_S", "2")),
+        "DB_POOL_TIMEOUT_S": int(env.get("DB_POOL_TIMEOUT_S", "2")),
+        "DB_LOCK_TIMEOUT_MS": int(env.get("DB_LOCK_TIMEOUT_MS", "2000")),
+        "DB_STATEMENT_TIMEOUT_MS": int(env.get("DB_STATEMENT_TIMEOUT_MS", "5000")),
+        "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": int(env.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "30000")),
+        "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
+        "HEALTH_CHECK_TIMEOUT_S": float(env.get("HEALTH_CHECK_TIMEOUT_S", "2")),
         "REDIS_URL": env.get("REDIS_URL"),
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
@@ -60,6 +68,23 @@ def load_config(instance_path):
         "INSPECTION_PACK_LIMIT": 2000,
         "VERIFY_RATE_PER_MINUTE": 20,
     }
+
+
+def engine_options(config):
+    """SQLAlchemy engine options for the configured database, with the timeouts above."""
+    options = {"pool_pre_ping": True}
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        server_settings = " ".join(f"-c {name}={value}" for name, value in (
+            ("lock_timeout", config["DB_LOCK_TIMEOUT_MS"]),
+            ("statement_timeout", config["DB_STATEMENT_TIMEOUT_MS"]),
+            ("idle_in_transaction_session_timeout", config["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"]),
+        ))
+        options |= {
+            "pool_timeout": config["DB_POOL_TIMEOUT_S"],
+            "connect_args": {"connect_timeout": config["DB_CONNECT_TIMEOUT_S"], "options": server_settings},
+        }
+    return options | config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
 
 
 def check_production_config(config):

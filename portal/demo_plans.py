@@ -64,7 +64,7 @@ def _write(version, today):
 
 
 def _agree(version, adviser, name, language, document_format):
-    plans.send_for_signature(version, expected_lock=None, by=adviser)
+    plans.send_for_signature(version, expected_lock=version.lock_version, by=adviser)
     customer, provider = (next(p for p in version.parties if p.role == role) for role in ("customer", "adviser"))
     plans.sign(version, customer, method=SignatureMethod.IN_PERSON, typed_name=name,
                declaration=words(language)["declaration"], seen_hash=version.content_hash, by=adviser,

@@ -1,5 +1,6 @@
 """Forms: Flask-WTF with the GOV.UK widgets. Every text field is stripped of surrounding whitespace."""
 import re
+import secrets
 from datetime import datetime
 
 from flask_wtf import FlaskForm
@@ -17,6 +18,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -75,6 +77,23 @@ class PortalForm(FlaskForm):
             if _strip not in filters:
                 unbound_field.kwargs["filters"] = [_strip, *filters]
             return unbound_field.bind(form=form, **options)
+
+
+def _new_once_token():
+    return secrets.token_urlsafe(24)
+
+
+class OnceField(HiddenField):
+    """A creating form's one-time token (portal.services.submissions): made when the form is first
+    drawn, kept when it is drawn again with errors, so a repeated post can be recognised."""
+
+    def __init__(self, label="", **kwargs):
+        super().__init__(label, default=_new_once_token, **kwargs)
+
+    def process(self, formdata, *args, **kwargs):
+        super().process(formdata, *args, **kwargs)
+        if formdata is not None and self.name not in formdata:
+            self.data = None  # posted without a token: there is nothing to recognise a repeat by
 
 
 class ConfirmForm(PortalForm):
@@ -174,6 +193,7 @@ class OrganisationForm(PortalForm):
 
 
 class ReferralForm(PortalForm):
+    once = OnceField()
     first_name = StringField("First name", widget=GovTextInput(), validators=[DataRequired("Enter the customer's first name"), Length(max=100)])
     last_name = StringField("Last name", widget=GovTextInput(), validators=[DataRequired("Enter the customer's last name"), Length(max=100)])
     nino = StringField(
@@ -230,6 +250,7 @@ class TransferForm(StatusChangeForm):
 
 
 class ConsentForm(PortalForm):
+    once = OnceField()
     kind = RadioField(
         "What has the customer agreed to?", widget=GovRadioInput(), validators=[InputRequired("Select what the customer agreed to")],
         choices=[("data_sharing", "Sharing their information with us"),

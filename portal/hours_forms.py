@@ -7,7 +7,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import GovDateField, PortalForm
+from portal.forms import GovDateField, OnceField, PortalForm
 from portal.models import Activity, CircumstanceDecision, CircumstanceKind, Mode, Source
 from portal.services import hours_rules
 
@@ -64,6 +64,7 @@ class HoursEntryForm(PortalForm):
     hours = _hours()
     description = _description()
     esa_confirmed = HiddenField()
+    once = OnceField()
     submit = SubmitField("Add activity", widget=GovSubmitInput())
 
     quarters = None
@@ -85,6 +86,7 @@ class RemoveHoursEntryForm(PortalForm):
 
 
 class InWorkJobForm(PortalForm):
+    once = OnceField()
     employer_name = StringField("Employer", widget=GovTextInput(),
                                 validators=[DataRequired("Enter the employer's name"),
                                             Length(max=200, message="Employer must be 200 characters or fewer")])
@@ -127,6 +129,7 @@ class HoursRangeForm(PortalForm):
 
 
 class CohortForm(PortalForm):
+    once = OnceField()
     programme = SelectField("Programme", widget=GovSelect(), choices=[], validators=[DataRequired("Select the programme")])
     name = StringField("Name", widget=GovTextInput(), description="Optional, for example 'Tuesday club, Pontypridd'",
                        validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
@@ -135,6 +138,7 @@ class CohortForm(PortalForm):
 
 
 class GroupSessionForm(PortalForm):
+    once = OnceField()
     on = GovDateField("Date of the session", validators=[InputRequired("Enter the date of the session")])
     activity = _activity()
     hours = _hours()

@@ -8,7 +8,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import GovDateField, PortalForm
+from portal.forms import GovDateField, OnceField, PortalForm
 from portal.services.plan_rules import BARRIER_CATEGORIES, DELIVERERS, STRANDS
 
 
@@ -195,6 +195,7 @@ class SignInPersonForm(PortalForm):
 
 
 class ReviewForm(PortalForm):
+    once = OnceField()
     held_on = GovDateField("Date of the review", validators=[InputRequired("Enter the date of the review")])
     participants = _text("Who took part", 1000, "Enter who took part", "For example, the customer, their mother, the adviser")
     what_changed = _text("What changed", 5000, description="Progress, and any change to the plan. A change to the plan also needs a new version.")
@@ -205,6 +206,7 @@ class ReviewForm(PortalForm):
 class AssessmentForm(PortalForm):
     """Fields for each domain (domain_<id>) are added per programme by `assessment_form`."""
 
+    once = OnceField()
     assessed_on = GovDateField("Date of the assessment", validators=[InputRequired("Enter the date of the assessment")])
     label = _line("What this assessment is", 60, "Say what this assessment is", "For example, Start, or Review 2")
     submit = SubmitField("Save scores", widget=GovSubmitInput())

@@ -16,6 +16,7 @@ from portal.models.plan import (
 from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule
 from portal.models.programme import Programme
 from portal.models.referral import Referral, ReferralStatus, ReferralTransition
+from portal.models.submission import FormSubmission
 from portal.models.user import Invitation, PasswordReset, Role, User, UserSession
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
     "AGREED_STATUSES", "TaperStep", "UnsavedDraft", "VersionStatus",
+    "FormSubmission",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
     "Appointment", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",

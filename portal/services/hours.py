@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from portal import audit, data_access
+from portal import audit, data_access, locks
 from portal.extensions import db
-from portal.models import HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Objective, PlanVersion, Source
+from portal.models import HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Objective, PlanVersion, Referral, Source
 from portal.models.plan import AGREED_STATUSES, Plan
 from portal.services import hours_rules as rules
 
@@ -145,7 +145,15 @@ def _apply(entry, facts):
     entry.description = facts.description.strip()
 
 
+def _lock_record(referral):
+    """R-HRS-4, R-HRS-5: the day and week totals are checked, then written. Two entries for one
+    customer at the same instant queue on the referral's row, so the second is checked against the
+    first: a per-referral lock, because the limits span every source and week of one referral."""
+    locks.lock_row(Referral, referral.id)
+
+
 def record_entry(referral, facts, *, by, monday, today, esa_confirmed=False, objective_required=True):
+    _lock_record(referral)
     check(referral, facts, monday=monday, today=today, objective_required=objective_required)
     _check_esa(referral, monday, facts.quarters, esa_confirmed)
     entry = HoursEntry(referral_id=referral.id, entered_by_id=by.id, entered_by_organisation_id=by.organisation_id)
@@ -178,6 +186,7 @@ def change_entry(entry, facts, *, by, today, reason, esa_confirmed=False):
     """R-HRS-7: the earlier figures stay, with who changed them, when and why."""
     monday = entry.week_start
     _reason_needed(entry, reason, today)
+    _lock_record(entry.referral)
     check(entry.referral, facts, monday=monday, today=today, leaving_out=entry.id)
     _check_esa(entry.referral, monday, facts.quarters, esa_confirmed, leaving_out=entry.id)
     db.session.add(HoursAmendment(entry=entry, kind="changed", reason=(reason or "").strip() or None,
@@ -199,6 +208,10 @@ def remove_entry(entry, *, by, today, reason):
 def copy_previous_week(referral, monday, *, by, today):
     """The previous week's pattern, one day later by a week each: what fits the rules is recorded,
     what does not (a future day, an objective no longer in the plan) is left for the adviser."""
+    _lock_record(referral)
+    if week_entries(referral, monday):
+        # Copying is for an empty week; a second click must not copy the week twice.
+        raise HoursError([("week", "This week already has activities, so nothing was copied")])
     copied, left = 0, 0
     for earlier in week_entries(referral, monday - timedelta(days=7)):
         on = earlier.on + timedelta(days=7)
@@ -291,6 +304,7 @@ def record_worked_week(job, *, by, monday, quarters, reason, today):
     audit trail with the figure it replaced (R-HRS-7)."""
     if monday not in worked_week_choices(job, today):
         raise HoursError([("week", "Select a week of the job, up to this week")])
+    locks.lock_row(InWorkJob, job.id)  # one figure a week: two posts at once must not both insert
     existing = db.session.scalar(select(InWorkWeek).where(InWorkWeek.job_id == job.id, InWorkWeek.week_start == monday))
     detail = {"week": monday.isoformat(), "quarters": quarters}
     if existing is not None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, locks
 from portal.documents import service as documents
 from portal.extensions import db
 from portal.models.base import utcnow
@@ -115,22 +115,30 @@ def start_plan(*, customer, referral, by, customer_name):
     return plan
 
 
-def _editable(version, expected_lock):
+def _claim_draft(version, expected_lock):
+    """R-SIGN-4: check the lock the form started from and bump it in one statement, so that of two
+    saves made at the same instant one wins and the other gets the conflict page; a colleague's
+    "send for signature" claims the same row, so nothing is saved into a plan already sent. A form
+    with no lock number is a conflict too: its author may not have seen the latest text."""
     if version.status != VersionStatus.DRAFT:
         raise PlanError(f"Version {version.number} is {version.status.label.lower()} and cannot change. "
                         "Start a new version to make changes.")
-    if expected_lock is not None and int(expected_lock) != version.lock_version:
+    if expected_lock is None or not locks.claim(
+            PlanVersion, version.id,
+            where=(PlanVersion.lock_version == int(expected_lock), PlanVersion.status == VersionStatus.DRAFT),
+            values={"lock_version": PlanVersion.lock_version + 1}):
         raise Conflict(version)
+    # Read the version again under the lock: what follows works on the committed content.
+    db.session.expire(version)
 
 
 def _touch(version, by, section, customer_id):
-    version.lock_version += 1
     audit.record("plan.section_saved", customer_id=customer_id, subject_type="plan_version",
                  subject_id=version.id, detail={"section": section, "version": version.number})
 
 
 def save_section(version, section, values, *, expected_lock, by):
-    _editable(version, expected_lock)
+    _claim_draft(version, expected_lock)
     for name in SCALAR_SECTIONS[section]:
         if name in values:
             setattr(version, name, values[name])
@@ -139,7 +147,7 @@ def save_section(version, section, values, *, expected_lock, by):
 
 
 def save_item(version, section, values, *, expected_lock, by, item=None, objective_ids=None):
-    _editable(version, expected_lock)
+    _claim_draft(version, expected_lock)
     model, fields = LIST_MODELS[section]
     rows = getattr(version, RELATIONSHIPS[section])
     if item is None:
@@ -156,7 +164,7 @@ def save_item(version, section, values, *, expected_lock, by, item=None, objecti
 
 
 def remove_item(version, section, item, *, expected_lock, by):
-    _editable(version, expected_lock)
+    _claim_draft(version, expected_lock)
     getattr(version, RELATIONSHIPS[section]).remove(item)
     _touch(version, by, section, version.plan.customer_id)
     db.session.commit()
@@ -252,25 +260,26 @@ def check(version):
 
 
 def send_for_signature(version, *, expected_lock, by):
-    _editable(version, expected_lock)
+    _claim_draft(version, expected_lock)
     found = check(version)
     if found:
         raise PlanError(f"The plan breaks {len(found)} rule{'s' if len(found) != 1 else ''}")
     version.status = VersionStatus.AWAITING_SIGNATURES
     version.sent_for_signature_at = utcnow()
     version.content_hash = content_hash(version)
-    version.lock_version += 1
     audit.record("plan.sent_for_signature", customer_id=version.plan.customer_id, subject_type="plan_version",
                  subject_id=version.id, detail={"content_hash": version.content_hash})
     db.session.commit()
 
 
 def return_to_draft(version, *, by):
-    if version.status != VersionStatus.AWAITING_SIGNATURES:
+    if version.status != VersionStatus.AWAITING_SIGNATURES or not locks.claim(
+            PlanVersion, version.id, where=(PlanVersion.status == VersionStatus.AWAITING_SIGNATURES,),
+            values={"lock_version": PlanVersion.lock_version + 1}):
         raise PlanError("Only a plan awaiting signatures can go back to draft")
+    db.session.expire(version)
     version.status = VersionStatus.DRAFT
     version.content_hash = None
-    version.lock_version += 1
     audit.record("plan.returned_to_draft", customer_id=version.plan.customer_id, subject_type="plan_version",
                  subject_id=version.id)
     db.session.commit()
@@ -281,6 +290,9 @@ def unsigned_parties(version):
     return [p for p in version.parties if p.required and p.id not in signed]
 
 
+CHANGED_SINCE_READ = "The plan has changed since this page was opened. Read it again before signing."
+
+
 def sign(version, party, *, method, typed_name, declaration, seen_hash, by=None, language="en",
          document_format="standard", representative_relationship=None, representative_reason=None,
          witness_name=None, drawn_signature_png=None, ip_address=None, user_agent=None):
@@ -288,7 +300,18 @@ def sign(version, party, *, method, typed_name, declaration, seen_hash, by=None,
     if version.status != VersionStatus.AWAITING_SIGNATURES:
         raise PlanError("This version is not waiting for signatures")
     if seen_hash != version.content_hash:
-        raise PlanError("The plan has changed since this page was opened. Read it again before signing.")
+        raise PlanError(CHANGED_SINCE_READ)
+    # R-SIGN-4: a signature, and the agreement it may complete, is made under the version's row lock,
+    # on content read again and hashed again: a change made since the signer opened the page, or a
+    # colleague's signature or "back to draft" at the same instant, is seen here and nothing is signed.
+    if not locks.claim(PlanVersion, version.id,
+                       where=(PlanVersion.status == VersionStatus.AWAITING_SIGNATURES,
+                              PlanVersion.content_hash == seen_hash),
+                       values={"lock_version": PlanVersion.lock_version + 1}):
+        raise PlanError(CHANGED_SINCE_READ)
+    db.session.expire(version)
+    if content_hash(version) != seen_hash:
+        raise PlanError(CHANGED_SINCE_READ)
     if party.version_id != version.id or party not in unsigned_parties(version):
         raise PlanError("This person has already signed this version")
     if not (typed_name or "").strip():
@@ -340,6 +363,9 @@ def revise(plan, *, by, reason, organisation_id=None, referral=None):
     reason = (reason or "").strip()
     if not reason:
         raise PlanError("Say why the plan is changing", field="reason")
+    # Two revisions at the same instant would both number themselves max + 1: queue them on the plan.
+    locks.lock_row(Plan, plan.id)
+    db.session.expire(plan)
     source = current_version(plan)
     continuing = organisation_id is not None and organisation_id != source.organisation_id
     if source.status in (VersionStatus.DRAFT, VersionStatus.AWAITING_SIGNATURES) and not continuing:

@@ -11,7 +11,7 @@ from portal.hours_forms import CohortForm, GroupSessionForm
 from portal.models import Cohort
 from portal.permissions import Permission, requires
 from portal.services import cohorts, hours
-from portal.views.helpers import add_error
+from portal.views.helpers import add_error, repeated_post
 
 bp = Blueprint("cohorts", __name__, url_prefix="/clubs")
 UK = ZoneInfo("Europe/London")
@@ -54,6 +54,8 @@ def new():
     if len(programmes) == 1 and not form.programme.data:
         form.programme.data = programmes[0].code
     if form.validate_on_submit():
+        if repeat := repeated_post(form, url_for("cohorts.index")):
+            return repeat
         programme = next(p for p in programmes if p.code == form.programme.data)
         try:
             cohort = cohorts.new_cohort(current_user.organisation, programme, starts_on=form.starts_on.data,
@@ -86,6 +88,8 @@ def group_session(cohort_id):
     form = GroupSessionForm()
     form.attendees.choices = [(r.id, names.get(r.customer_id) or r.customer.reference) for r in referrals]
     if form.validate_on_submit():
+        if repeat := repeated_post(form, url_for("cohorts.show", cohort_id=cohort.id)):
+            return repeat
         try:
             attended = cohorts.record_group_session(
                 cohort, by=current_user, on=form.on.data, activity=form.activity.data, quarters=form.quarters,

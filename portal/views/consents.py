@@ -11,7 +11,7 @@ from portal.forms import ConsentForm, WithdrawConsentForm
 from portal.models import Consent
 from portal.permissions import Permission, requires
 from portal.services import consents
-from portal.views.helpers import add_error
+from portal.views.helpers import add_error, repeated_post
 
 bp = Blueprint("consents", __name__, url_prefix="/customers/<int:customer_id>/consents")
 UK = ZoneInfo("Europe/London")
@@ -43,6 +43,8 @@ def new(customer_id):
     form = ConsentForm()
     form.health_items.choices = [(f, data_access.FIELD_LABELS[f]) for f in data_access.HEALTH_FIELDS]
     if form.validate_on_submit():
+        if repeat := repeated_post(form, url_for("consents.index", customer_id=customer.id)):
+            return repeat
         try:
             consents.record_consent(customer, by=current_user, kind=form.kind.data, given_on=form.given_on.data,
                                     health_items=form.health_items.data or [], people=form.people.data,

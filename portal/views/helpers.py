@@ -1,7 +1,8 @@
 """Small helpers shared by views."""
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import redirect, request, url_for
+from flask_login import current_user
 
 
 def safe_next_url(default_endpoint="home.index"):
@@ -19,3 +20,15 @@ def add_error(form, field_name, message):
     if field is None:
         field = next(iter(f for f in form if f.type not in ("CSRFTokenField", "SubmitField")))
     field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+
+
+def repeated_post(form, to):
+    """For a creating form (double submit): the redirect to where the first post went if this form
+    was posted before, else None, with the form's one-time token now held in this transaction."""
+    from portal.services import submissions
+
+    try:
+        submissions.begin(form.once.data, current_user, to=to)
+    except submissions.Repeated as repeat:
+        return redirect(repeat.to or to)
+    return None

@@ -17,7 +17,7 @@ from portal.hours_forms import (
 from portal.models import HoursEntry, InWorkJob, Source
 from portal.permissions import Permission, has_permission, requires
 from portal.services import hours, hours_rules
-from portal.views.helpers import add_error
+from portal.views.helpers import add_error, repeated_post
 
 bp = Blueprint("hours", __name__, url_prefix="/customers/<int:customer_id>/referrals/<int:referral_id>/hours")
 UK = ZoneInfo("Europe/London")
@@ -106,12 +106,16 @@ def add(customer_id, referral_id, week):
     form = HoursEntryForm()
     _prepare(form, referral, monday, today)
     saved, esa_week = False, None
+    week_url = url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week)
     if form.validate_on_submit():
+        # R-HRS-4: the same form posted twice (a double click, a retry) records one activity.
+        if repeat := repeated_post(form, week_url):
+            return repeat
         saved, esa_week = _save(form, lambda confirmed: hours.record_entry(
             referral, _facts(form), by=current_user, monday=monday, today=today, esa_confirmed=confirmed))
     if saved:
         flash("Activity added")
-        return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week))
+        return redirect(week_url)
     return _render_week(referral, monday, form, esa_week=esa_week)
 
 
@@ -154,12 +158,17 @@ def copy_previous(customer_id, referral_id, week):
     referral = _referral_or_404(customer_id, referral_id)
     monday = _week_or_404(week)
     if ConfirmForm().validate_on_submit():
-        copied, left = hours.copy_previous_week(referral, monday, by=current_user, today=_today())
-        db.session.commit()
-        message = f"{copied} {'activity' if copied == 1 else 'activities'} copied from last week"
-        if left:
-            message += f"; {left} could not be copied (a future day, or an objective no longer in the plan)"
-        flash(message)
+        try:
+            copied, left = hours.copy_previous_week(referral, monday, by=current_user, today=_today())
+        except hours.HoursError as error:
+            db.session.rollback()
+            flash(str(error))
+        else:
+            db.session.commit()
+            message = f"{copied} {'activity' if copied == 1 else 'activities'} copied from last week"
+            if left:
+                message += f"; {left} could not be copied (a future day, or an objective no longer in the plan)"
+            flash(message)
     return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week))
 
 
@@ -230,6 +239,8 @@ def new_job(customer_id, referral_id):
     referral = _referral_or_404(customer_id, referral_id)
     form = InWorkJobForm()
     if form.validate_on_submit():
+        if repeat := repeated_post(form, url_for("hours.index", customer_id=customer_id, referral_id=referral_id)):
+            return repeat
         try:
             hours.record_job(referral, by=current_user, employer_name=form.employer_name.data,
                              employer_staff=form.employer_staff.data, job_title=form.job_title.data,

@@ -1,7 +1,8 @@
 """A customer's Individual Support Plan: task list, sections, versions, comparison and signing."""
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import data_access, scope
 from portal.customer_words import customer_choice, words
@@ -10,7 +11,7 @@ from portal.models import PlanVersion, ReferralStatus, SignatureMethod, VersionS
 from portal.permissions import Permission, requires
 from portal.plan_forms import ITEM_FORMS, SECTION_FORMS, YES_NO_FIELDS, LockForm, ReasonForm
 from portal.services import plan_rules, plans
-from portal.views.helpers import add_error
+from portal.views.helpers import add_error, repeated_post
 
 bp = Blueprint("plans", __name__, url_prefix="/customers/<int:customer_id>/plan")
 
@@ -132,6 +133,17 @@ def _weeks_left(version):
     return {"weeks": max(0, (end - date.today()).days // 7), "ends_on": end, "total": weeks}
 
 
+def _seen_lock(form):
+    """The lock number the form started from: None when missing (the service treats it as a conflict),
+    400 when it is not a number a page of ours could have written."""
+    raw = (form.lock_version.data or "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        abort(400)
+    return int(raw)
+
+
 def _form_values(form, section):
     values = {}
     for field in form:
@@ -167,7 +179,7 @@ def section(customer_id, version_id, section):
     if form.validate_on_submit():
         values = _form_values(form, section)
         try:
-            plans.save_section(version, section, values, expected_lock=form.lock_version.data, by=current_user)
+            plans.save_section(version, section, values, expected_lock=_seen_lock(form), by=current_user)
         except plans.Conflict:
             db.session.rollback()
             return _conflict(customer, version, section, form)
@@ -237,7 +249,7 @@ def item(customer_id, version_id, section, item_id=None):
                 form.objectives.data = [o.id for o in row.objectives]
     if form.validate_on_submit():
         try:
-            plans.save_item(version, section, _form_values(form, section), expected_lock=form.lock_version.data,
+            plans.save_item(version, section, _form_values(form, section), expected_lock=_seen_lock(form),
                             by=current_user, item=row,
                             objective_ids=form.objectives.data if section == "support" else None)
         except plans.Conflict:
@@ -264,7 +276,7 @@ def remove_item(customer_id, version_id, section, item_id):
         abort(404)
     form = LockForm()
     try:
-        plans.remove_item(version, section, row, expected_lock=form.lock_version.data, by=current_user)
+        plans.remove_item(version, section, row, expected_lock=_seen_lock(form), by=current_user)
     except plans.Conflict:
         db.session.rollback()
         flash("Someone else changed this plan while you were looking at it. Check it and try again.")
@@ -280,7 +292,7 @@ def send(customer_id, version_id):
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     form = LockForm()
     try:
-        plans.send_for_signature(version, expected_lock=form.lock_version.data, by=current_user)
+        plans.send_for_signature(version, expected_lock=_seen_lock(form), by=current_user)
     except plans.Conflict:
         db.session.rollback()
         flash("Someone else changed this plan while you were looking at it. Check it and try again.")
@@ -446,6 +458,8 @@ def reviews(customer_id, plan_id):
         if not may_record:
             abort(403)
         if form.validate_on_submit():
+            if repeat := repeated_post(form, url_for("plans.reviews", customer_id=customer.id, plan_id=plan.id)):
+                return repeat
             try:
                 plans.record_review(plan, by=current_user, held_on=form.held_on.data,
                                     participants=form.participants.data, what_changed=form.what_changed.data,
@@ -476,6 +490,8 @@ def distance(customer_id, plan_id):
         if not may_record:
             abort(403)
         if form.validate_on_submit():
+            if repeat := repeated_post(form, url_for("plans.distance", customer_id=customer.id, plan_id=plan.id)):
+                return repeat
             scores = {d.id: getattr(form, f"domain_{d.id}").data for d in domains}
             try:
                 plans.record_assessment(plan, by=current_user, assessed_on=form.assessed_on.data,

@@ -9,7 +9,7 @@ from portal.forms import ConfirmForm, ReferralForm
 from portal.models import Customer, Organisation, Programme, Referral
 from portal.permissions import Permission, requires
 from portal.services import organisations, referrals
-from portal.views.helpers import add_error
+from portal.views.helpers import add_error, repeated_post
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -57,6 +57,8 @@ def _referral_form():
 def new():
     form = _referral_form()
     if form.validate_on_submit():
+        if repeat := repeated_post(form, url_for("referrals.index")):
+            return repeat
         organisation = db.session.get(Organisation, int(form.organisation_id.data))
         programme = db.session.scalar(select(Programme).where(Programme.code == form.programme.data))
         facts = {name: getattr(form, name).data for name in FACT_FIELDS}
