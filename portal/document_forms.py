@@ -1,12 +1,13 @@
 """Forms for documents: the customer's copy, the verification page and inspection packs."""
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.documents.service import FORMAT_LABELS, LANGUAGE_LABELS
 from portal.forms import GovDateField, PortalForm
 from portal.models import CopyMethod
+from portal.widgets import GovRadioInput
 
 
 class CopyForm(PortalForm):

@@ -6,10 +6,7 @@ from datetime import datetime
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
     GovPasswordInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -31,6 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.models import OrganisationKind
+from portal.widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NINO_PATTERN = r"^[A-CEGHJ-PR-TW-Z]{2}\d{6}[A-D]$"

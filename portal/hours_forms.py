@@ -1,6 +1,6 @@
 """Forms for the weekly record. Choices are filled per week by the view."""
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount, GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
+    GovCharacterCount, GovSelect, GovSubmitInput, GovTextArea, GovTextInput,
 )
 from wtforms import (
     HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.forms import GovDateField, OnceField, PortalForm
 from portal.models import Activity, CircumstanceDecision, CircumstanceKind, Mode, Source
 from portal.services import hours_rules
+from portal.widgets import GovCheckboxesInput, GovRadioInput
 
 
 def _quarter_hours(form, field):

@@ -1,6 +1,6 @@
 """Forms for the plan's sections and rows. Each carries the version's lock number (optimistic locking)."""
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount, GovCheckboxesInput, GovCheckboxInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput,
+    GovCharacterCount, GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput,
 )
 from wtforms import (
     BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, SubmitField,
@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import GovDateField, OnceField, PortalForm
 from portal.services.plan_rules import BARRIER_CATEGORIES, DELIVERERS, STRANDS
+from portal.widgets import GovCheckboxesInput, GovRadioInput
 
 
 def _text(label, max_length=5000, required=None, description=None):
