@@ -1,7 +1,7 @@
 """Consents the customer gives their provider (R-DATA-3, R-DATA-8). A withdrawal keeps the history."""
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, locks
 from portal.data_access import HEALTH_FIELDS
 from portal.extensions import db
 from portal.models import Consent, ConsentKind
@@ -54,6 +54,9 @@ def withdraw_consent(consent, *, by, withdrawn_on, today):
         raise ConsentError("This consent has already been withdrawn")
     if withdrawn_on > today or withdrawn_on < consent.given_on:
         raise ConsentError("The withdrawal date must be between the date it was given and today", field="withdrawn_on")
+    # Withdrawn once, with one audit event, however many times the form is posted at once.
+    if not locks.claim(Consent, consent.id, where=(Consent.withdrawn_at.is_(None),), values={"withdrawn_at": utcnow()}):
+        raise ConsentError("This consent has already been withdrawn")
     consent.withdrawn_on = withdrawn_on
     consent.withdrawn_at = utcnow()
     consent.withdrawn_by_id = by.id

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import audit, locks
 from portal.documents import service as documents
 from portal.extensions import db
+from portal.models import Referral, SigningLink
 from portal.models.base import utcnow
 from portal.models.plan import (
     Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
@@ -97,6 +98,7 @@ def start_plan(*, customer, referral, by, customer_name):
     """R-ISP-1: a plan is started when the customer starts; version 1 is a draft."""
     if referral.started_on is None:
         raise PlanError("Record that the customer has started before starting their plan")
+    locks.lock_row(Referral, referral.id)  # two "start plan" clicks at once must not make two plans
     existing = db.session.scalar(select(Plan).where(Plan.customer_id == customer.id,
                                                     Plan.programme_id == referral.programme_id))
     if existing is not None:
@@ -462,7 +464,6 @@ def create_signing_link(version, party, *, by, email, base_url):
     from flask import url_for
 
     from portal import mail
-    from portal.models import SigningLink
     from portal.security.tokens import new_token, token_hash
 
     if version.status != VersionStatus.AWAITING_SIGNATURES:
@@ -491,7 +492,6 @@ def create_signing_link(version, party, *, by, email, base_url):
 
 def usable_signing_link(token):
     """The link, if it still works: not used, not expired, not locked, and the plan unchanged since it was sent."""
-    from portal.models import SigningLink
     from portal.security.tokens import token_hash
 
     link = db.session.scalar(select(SigningLink).where(SigningLink.token_hash == token_hash(token or "")))
@@ -506,7 +506,10 @@ def usable_signing_link(token):
 
 
 def record_failed_check(link):
-    link.failed_checks += 1
+    # Counted in the database, so five guesses sent at once count as five (R-SIGN-1's 5 tries).
+    db.session.execute(update(SigningLink).where(SigningLink.id == link.id)
+                       .values(failed_checks=SigningLink.failed_checks + 1))
+    db.session.refresh(link)
     audit.record("plan.signing_check_failed", customer_id=link.version.plan.customer_id,
                  subject_type="plan_signing_link", subject_id=link.id, detail={"attempt": link.failed_checks})
     db.session.commit()

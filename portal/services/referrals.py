@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from portal import audit, data_access
+from portal import audit, data_access, locks
 from portal.extensions import db
 from portal.models import Appointment, Customer, Referral, ReferralStatus, ReferralTransition
 from portal.models.base import utcnow
@@ -114,6 +114,12 @@ def change_status(referral, to_status, *, by, effective_on, reason=None, today=N
     reason = (reason or "").strip() or None
     if to_status in (ReferralStatus.EXITED_EARLY, ReferralStatus.TRANSFERRED) and not reason:
         raise ReferralError("Enter the reason", field="reason")
+    from_status = referral.status
+    # R-REF-1: one move at a time. Two at the same instant (a double click, two colleagues) would both
+    # see the old status, and two transfers would refer the customer on twice: the status is checked
+    # and changed in one statement.
+    if not locks.claim(Referral, referral.id, where=(Referral.status == from_status,), values={"status": to_status}):
+        raise ReferralError("Someone else changed this referral at the same time. Check it and try again.")
     if to_status == ReferralStatus.STARTED:
         if referral.programme.requires_dwp_confirmation and referral.eligibility_confirmed_at is None:
             raise ReferralError("DWP must confirm eligibility before this customer can start (Local Supported Employment)")
@@ -128,10 +134,10 @@ def change_status(referral, to_status, *, by, effective_on, reason=None, today=N
     else:
         referral.ended_on = effective_on
         referral.exit_reason = reason
-    db.session.add(ReferralTransition(referral=referral, from_status=referral.status, to_status=to_status,
+    db.session.add(ReferralTransition(referral=referral, from_status=from_status, to_status=to_status,
                                       effective_on=effective_on, reason=reason, recorded_by_id=by.id))
     audit.record(f"referral.{to_status.value}", customer_id=referral.customer_id, subject_type="referral",
-                 subject_id=referral.id, detail={"from": referral.status.value, "effective_on": effective_on,
+                 subject_id=referral.id, detail={"from": from_status.value, "effective_on": effective_on,
                                                  "reason": reason})
     referral.status = to_status
 
