@@ -206,9 +206,14 @@ def _newest_written():
 def _check_since(checkpoint):
     """Problems between this checkpoint and the head: its event as signed, and the chain after it."""
     count, last_id, last_hash = checkpoint.key
-    problem = _tail_problem(checkpoint, audit.walk_chain(watch_ids={last_id})) if count else None
-    if problem:
-        return [problem]
+    if count:
+        # Only the checkpoint's own event is looked up here; verify_trail reads the whole chain.
+        up_to = select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= last_id).scalar_subquery()
+        found = db.session.execute(select(AuditEvent.event_hash, up_to).where(AuditEvent.id == last_id)).first()
+        seen = audit.ChainWalk(count=db.session.scalar(select(func.count()).select_from(AuditEvent)),
+                               watched={last_id: tuple(found)} if found else {})
+        if problem := _tail_problem(checkpoint, seen):
+            return [problem]
     return [f"Audit trail broken at event {event_id}"
             for event_id in audit.walk_chain(after=(last_id, last_hash) if count else None).broken]
 

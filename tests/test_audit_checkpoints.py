@@ -126,6 +126,16 @@ def test_R_AUD_1_an_edited_row_is_reported_at_its_exact_id(app, app_context):
     assert "Missing tail" not in result.output  # the tail is all there
 
 
+def test_R_AUD_1_no_checkpoint_vouches_for_an_event_edited_since_the_last_one(app, app_context):
+    events(3)
+    checkpoint(app)
+    ids = events(3, start=3)
+    bypass_triggers("audit_event", f"UPDATE audit_event SET action = 'edited' WHERE id = {ids[4]}")
+    with pytest.raises(CheckpointRefused, match=f"broken at event {ids[4]}"):
+        write_checkpoint()
+    assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 1
+
+
 def _forge(app, **changes):
     line = json.loads(checkpoint_file(app).read_text().splitlines()[-1])
     line["record"].update(changes)
