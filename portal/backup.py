@@ -97,7 +97,10 @@ def create_backup(directory):
     count, last_id, last_hash = trail_head()
     revisions = _schema_revisions()
     db.session.commit()
-    (directory / CHECKPOINTS).mkdir(parents=True)
+    # The dump holds DWP-held personal data: only the portal's own account may read it.
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    (directory / CHECKPOINTS).mkdir()
     # The checkpoint files are copied before the dump, so every checkpoint in the backup describes a
     # trail the dump holds in full (events only ever get added).
     for path in checkpoint_files():
@@ -105,6 +108,8 @@ def create_backup(directory):
     database_file = directory / DATABASE_FILE[_dialect()]
     _dump_database(database_file)
     files = sorted([database_file] + list((directory / CHECKPOINTS).iterdir()))
+    for path in files:
+        path.chmod(0o600)
     manifest = {
         "type": MANIFEST_TYPE,
         "created_at": utcnow().isoformat(timespec="seconds"),

@@ -108,9 +108,15 @@ def verify_audit_command():
         click.echo(f"Warning: {warning}")
     if not report.intact:
         raise click.ClickException("\n".join(report.problems))
-    newest = report.newest
-    click.echo(f"Audit trail intact: {report.event_count} events; {report.checkpoints_checked} signed "
-               f"checkpoints agree" + (f", the newest of {newest.record['created_at']}." if newest else "."))
+    click.echo(f"Audit trail intact: {_summary(report)}")
+
+
+def _summary(report):
+    checked = report.checkpoints_checked
+    agree = ("no signed checkpoint yet" if not checked else
+             "1 signed checkpoint agrees" if checked == 1 else f"{checked} signed checkpoints agree")
+    newest = f", the newest of {report.newest.record['created_at']}" if report.newest else ""
+    return f"{report.event_count} events; {agree}{newest}."
 
 
 @click.command("audit-checkpoint")
@@ -172,5 +178,4 @@ def backup_restore_command(directory):
     report = verify_trail()
     if not report.intact:
         raise click.ClickException("Restored, but the audit trail does not verify:\n" + "\n".join(report.problems))
-    click.echo(f"Restored. Audit trail intact: {report.event_count} events; "
-               f"{report.checkpoints_checked} signed checkpoints agree.")
+    click.echo(f"Restored. Audit trail intact: {_summary(report)}")

@@ -75,6 +75,8 @@ def test_the_backup_holds_the_dump_the_checkpoints_and_a_signed_manifest(app, ba
     assert manifest["audit_trail_before_dump"]["event_count"] == db.session.scalar(
         select(func.count()).select_from(AuditEvent))
     assert cli(app, "backup", "create", str(directory)).exit_code != 0  # never into a used folder
+    # It holds DWP-held data: nobody but the portal's account may read it.
+    assert directory.stat().st_mode & 0o077 == 0
 
 
 def test_the_restore_drill_verifies_the_audit_trail_and_every_sealed_original(app, backup, database_url, tmp_path):
@@ -88,7 +90,7 @@ def test_the_restore_drill_verifies_the_audit_trail_and_every_sealed_original(ap
         assert "Installed the backup's audit-checkpoints.jsonl" in result.output
         assert "Restored. Audit trail intact" in result.output
         verified = cli(restored, "verify-audit")
-        assert verified.exit_code == 0 and f"Audit trail intact: {events_at_backup} events; 2 signed checkpoints agree" \
+        assert verified.exit_code == 0 and f"Audit trail intact: {events_at_backup} events; 2 signed checkpoints agree, the newest of" \
             in verified.output
         with restored.app_context():
             assert db.session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2
