@@ -150,7 +150,7 @@ def test_R_AUD_1_a_forged_checkpoint_is_refused(app, app_context):
     _forge(app, event_count=2, last_event_id=ids[1])
     result = verify(app)
     assert result.exit_code != 0
-    assert f"Checkpoint with a bad signature, ignored: checkpoint of" in result.output and f"{FILE_NAME} line 2" in result.output
+    assert "Checkpoint with a bad signature, ignored: checkpoint of" in result.output and f"{FILE_NAME} line 2" in result.output
     assert "Missing tail" not in result.output
     # A checkpoint signed with another key.
     other = ec.generate_private_key(ec.SECP256R1())
