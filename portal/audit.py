@@ -6,6 +6,7 @@ row breaks the chain at that row, which `verify_chain` reports.
 """
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -91,12 +92,37 @@ def record_and_commit(action, **kwargs):
 
 def verify_chain():
     """The id of the first event whose hash does not hold, or None if the chain is intact."""
+    broken = walk_chain().broken
+    return broken[0] if broken else None
+
+
+@dataclass
+class ChainWalk:
+    broken: list = field(default_factory=list)  # ids of the events whose hash does not hold
+    count: int = 0  # events read
+    # For each watched id present: (its stored hash, how many events up to and including it).
+    watched: dict = field(default_factory=dict)
+
+
+def walk_chain(watch_ids=(), *, after=None):
+    """Read the whole chain (or the part after `after` = (id, hash)), noting every event that does not
+    hold rather than stopping at the first: after an edited row the rest of the chain is still checked
+    against the hashes as stored."""
+    watch_ids = set(watch_ids)
+    walk = ChainWalk()
+    query = select(AuditEvent).order_by(AuditEvent.id)
     previous = GENESIS_HASH
-    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+    if after is not None:
+        query = query.where(AuditEvent.id > after[0])
+        previous = after[1]
+    for event in db.session.scalars(query).yield_per(1000):
+        walk.count += 1
         if event.previous_hash != previous or event.event_hash != _hash(previous, event):
-            return event.id
+            walk.broken.append(event.id)
+        if event.id in watch_ids:
+            walk.watched[event.id] = (event.event_hash, walk.count)
         previous = event.event_hash
-    return None
+    return walk
 
 
 def events_for_customer(customer_id, limit=500):

@@ -1,4 +1,7 @@
-"""Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `keys init`."""
+"""Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `audit-checkpoint`,
+`backup create|restore`, `keys init`, `worker`."""
+import threading
+
 import click
 from flask import current_app, url_for
 from flask.cli import with_appcontext
@@ -8,23 +11,34 @@ def register(app):
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(verify_audit_command)
+    app.cli.add_command(audit_checkpoint_command)
+    app.cli.add_command(backup_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(worker_command)
 
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
+@click.option("--checkpoint-every", type=click.IntRange(min=0), default=None,
+              help="Seconds between audit checkpoints (default AUDIT_CHECKPOINT_EVERY, 300; 0: none)")
 @with_appcontext
-def worker_command(burst):
-    """Run background jobs (inspection packs) from Redis at REDIS_URL, with this app's configuration."""
+def worker_command(burst, checkpoint_every):
+    """Run background jobs (inspection packs) from Redis at REDIS_URL, with this app's configuration, and
+    write an audit checkpoint every few minutes (R-AUD-1)."""
     from redis import Redis
     from rq import SimpleWorker
 
+    from portal.audit_checkpoints import run_every
     from portal.documents.packs import QUEUE_NAME
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("Set REDIS_URL: without it, packs are built in the request and need no worker")
+    every = current_app.config["AUDIT_CHECKPOINT_EVERY"] if checkpoint_every is None else checkpoint_every
+    if every and not burst:
+        # Its own thread and app context (so its own database session), beside the job loop.
+        threading.Thread(target=run_every, args=(current_app._get_current_object(), every, threading.Event()),
+                         name="audit-checkpoints", daemon=True).start()
     # SimpleWorker runs jobs in this process, inside this app context (no fork sharing database connections).
     SimpleWorker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
 
@@ -86,11 +100,82 @@ def create_admin_command(email, name):
 @click.command("verify-audit")
 @with_appcontext
 def verify_audit_command():
-    """Check the audit trail's hash chain (R-AUD-1)."""
-    from portal.audit import verify_chain
+    """Check the audit trail's hash chain and the chain against its signed checkpoints (R-AUD-1)."""
+    from portal.audit_checkpoints import verify_trail
 
-    broken = verify_chain()
-    if broken is None:
-        click.echo("Audit trail intact.")
+    report = verify_trail()
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}")
+    if not report.intact:
+        raise click.ClickException("\n".join(report.problems))
+    click.echo(f"Audit trail intact: {_summary(report)}")
+
+
+def _summary(report):
+    checked = report.checkpoints_checked
+    agree = ("no signed checkpoint yet" if not checked else
+             "1 signed checkpoint agrees" if checked == 1 else f"{checked} signed checkpoints agree")
+    newest = f", the newest of {report.newest.record['created_at']}" if report.newest else ""
+    return f"{report.event_count} events; {agree}{newest}."
+
+
+@click.command("audit-checkpoint")
+@with_appcontext
+def audit_checkpoint_command():
+    """Sign the audit trail's length and keep it in AUDIT_CHECKPOINT_DIR and the database (R-AUD-1).
+    Run it every few minutes (cron), unless `flask --app portal worker` runs: it writes them itself."""
+    from portal.audit_checkpoints import CheckpointRefused, write_checkpoint
+    from portal.documents.seal import KeysMissing
+
+    try:
+        row = write_checkpoint()
+    except (CheckpointRefused, KeysMissing) as refused:
+        raise click.ClickException(f"No checkpoint written: {refused}") from refused
+    if row is None:
+        click.echo("The audit trail has not changed since the newest checkpoint.")
     else:
-        raise click.ClickException(f"Audit trail broken at event {broken}")
+        click.echo(f"Checkpoint written: {row.event_count} events up to event {row.last_event_id}.")
+
+
+@click.group("backup")
+def backup_group():
+    """Back up and restore the database and the audit checkpoints (see README, "Backup and restore")."""
+
+
+@backup_group.command("create")
+@click.argument("directory", type=click.Path(file_okay=False))
+@with_appcontext
+def backup_create_command(directory):
+    """Write a checkpoint, then copy the checkpoint file(s), dump the database and sign a manifest in DIRECTORY."""
+    from portal.backup import BackupError, create_backup
+
+    try:
+        manifest, notes = create_backup(directory)
+    except BackupError as failed:
+        raise click.ClickException(str(failed)) from failed
+    for note in notes:
+        click.echo(f"Warning: {note}")
+    trail = manifest["audit_trail_before_dump"]
+    click.echo(f"Backup written to {directory}: {len(manifest['files'])} files, "
+               f"audit trail of {trail['event_count']} events or more.")
+
+
+@backup_group.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def backup_restore_command(directory):
+    """Restore DIRECTORY into the configured (new, empty) database, then verify the audit trail."""
+    from portal.audit_checkpoints import verify_trail
+    from portal.backup import BackupError, restore_backup
+    from portal.documents.seal import KeysMissing
+
+    try:
+        notes = restore_backup(directory)
+    except (BackupError, KeysMissing) as failed:
+        raise click.ClickException(str(failed)) from failed
+    for note in notes:
+        click.echo(note)
+    report = verify_trail()
+    if not report.intact:
+        raise click.ClickException("Restored, but the audit trail does not verify:\n" + "\n".join(report.problems))
+    click.echo(f"Restored. Audit trail intact: {_summary(report)}")

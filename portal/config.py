@@ -67,6 +67,10 @@ def load_config(instance_path):
         # Inspection packs run on RQ when REDIS_URL is set; these many plans at most in one pack.
         "INSPECTION_PACK_LIMIT": 2000,
         "VERIFY_RATE_PER_MINUTE": 20,
+        # Signed audit checkpoints (R-AUD-1), appended to a file here as well as to the database, so that
+        # restoring an older backup cannot silently shorten the trail; the worker writes one this often.
+        "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR") or str(Path(instance_path) / "audit-checkpoints"),
+        "AUDIT_CHECKPOINT_EVERY": int(env.get("AUDIT_CHECKPOINT_EVERY", "300")),
     }
 
 

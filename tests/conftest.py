@@ -7,6 +7,7 @@ import contextvars
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -24,6 +25,9 @@ TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
 TEST_SIGNING_KEY_DIR = tempfile.mkdtemp(prefix="portal-test-keys-")
 atexit.register(shutil.rmtree, TEST_SIGNING_KEY_DIR, ignore_errors=True)
 init_keys(TEST_SIGNING_KEY_DIR)
+# The audit checkpoint file(s) of this test run; emptied with the database between tests.
+TEST_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="portal-test-checkpoints-")
+atexit.register(shutil.rmtree, TEST_CHECKPOINT_DIR, ignore_errors=True)
 # Tables whose rows the migrations seed and the tests rely on.
 KEEP_TABLES = {"alembic_version", "programme", "policy_rule", "distance_domain"}
 # The migrations' policy rows end at this id; rows a test adds are removed after it.
@@ -39,6 +43,7 @@ def test_config(database_url, **overrides):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
         "SIGNING_KEY_DIR": TEST_SIGNING_KEY_DIR,
+        "AUDIT_CHECKPOINT_DIR": TEST_CHECKPOINT_DIR,
         # Many tests open the public verification page from one address; its own test sets a low limit.
         "VERIFY_RATE_PER_MINUTE": 10_000,
         **overrides,
@@ -83,6 +88,8 @@ def _clean_database(request):
 
 
 def empty_database():
+    for path in Path(TEST_CHECKPOINT_DIR).glob("*"):
+        path.unlink()
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     engine = db.engine
     with engine.begin() as connection:

@@ -1,6 +1,6 @@
 """The portal's tables. Import models from here."""
 from portal.models.api import ApiClient, ApiToken, IdempotencyRecord
-from portal.models.audit import AuditEvent, AuditEventCustomer
+from portal.models.audit import AuditCheckpoint, AuditEvent, AuditEventCustomer
 from portal.models.cohort import CircumstanceChange, CircumstanceDecision, CircumstanceKind, Cohort, CohortPlace
 from portal.models.customer import Appointment, Customer, DwpRecord
 from portal.models.document import (
@@ -28,7 +28,7 @@ __all__ = [
     "AGREED_STATUSES", "TaperStep", "UnsavedDraft", "VersionStatus",
     "FormSubmission",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
-    "Appointment", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
+    "Appointment", "AuditCheckpoint", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",
     "User", "UserSession", "organisation_programme",
 ]

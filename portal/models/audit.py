@@ -40,3 +40,23 @@ class AuditEventCustomer(db.Model):
 
     event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), primary_key=True, index=True)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed note of how long the audit trail was (R-AUD-1): the event count and the newest event's id
+    and hash, signed with the portal's seal key. Append-only like the trail.
+
+    Written only by portal.audit_checkpoints, which also appends each one to a file outside the
+    database: the copy that survives the restore of an older backup.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    event_count: Mapped[int] = mapped_column()
+    last_event_id: Mapped[int] = mapped_column()
+    last_event_hash: Mapped[str] = mapped_column(String(64))
+    # The canonical JSON that was signed, and its base64 ECDSA P-256 signature.
+    record: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(200))
