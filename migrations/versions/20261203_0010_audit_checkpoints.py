@@ -1,7 +1,7 @@
 """Audit checkpoints (issue 11, R-AUD-1): signed notes of the audit trail's length, append-only.
 
-Revision ID: audit
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 13:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'audit'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
