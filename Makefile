@@ -4,10 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app portal
 PORT ?= 5000
+# Every link the portal writes (emails, sealed documents) uses this address: it follows PORT.
+PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
+export PORTAL_BASE_URL
 DEMO_PASSWORD ?= portal demo password
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 JS := portal/static/govuk/govuk-frontend.min.js
-OWN_JS := portal/static/session-timeout.mjs portal/static/hours-total.mjs portal/static/pack-progress.mjs
+OWN_ASSETS := portal/static/favicon.svg portal/static/session-timeout.mjs portal/static/hours-total.mjs portal/static/pack-progress.mjs
 WELSH := portal/translations/cy/LC_MESSAGES/messages.mo
 
 .PHONY: run test install assets translations demo-data clean bench
@@ -20,6 +23,7 @@ run: install assets
 	@echo "Demo sign-ins (password: $(DEMO_PASSWORD); TOTP secret: $(DEMO_TOTP_SECRET)):"
 	@$(VENV)/bin/python -m portal.demo_data
 	@echo
+	@echo "The portal: $(PORTAL_BASE_URL)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets
@@ -33,7 +37,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-assets: portal/static/portal.css $(JS) $(OWN_JS) $(WELSH)
+assets: portal/static/portal.css $(JS) $(OWN_ASSETS) $(WELSH)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -56,6 +60,10 @@ translations: install
 	$(VENV)/bin/pybabel update -i portal/translations/messages.pot -d portal/translations --ignore-obsolete --width 100
 
 portal/static/%.mjs: assets/%.mjs
+	mkdir -p $(dir $@)
+	cp $< $@
+
+portal/static/%.svg: assets/%.svg
 	mkdir -p $(dir $@)
 	cp $< $@
 

@@ -96,8 +96,8 @@ MATRIX = {
     "GET /customers/<int:customer_id>/plan/<int:version_id>/items/<section>/new": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:version_id>/items/<section>/<int:item_id>":
         "302 200 200 403 403 404 404 403 403 403",
-    "POST /customers/<int:customer_id>/plan/<int:version_id>/items/<section>/<int:item_id>/remove":
-        "302  ok  ok 403 403 404 404 403 403 403",
+    "GET /customers/<int:customer_id>/plan/<int:version_id>/items/<section>/<int:item_id>/remove":
+        "302 200 200 403 403 404 404 403 403 403",
     "POST /customers/<int:customer_id>/plan/<int:version_id>/send": "302  ok  ok 403 403 404 404 403 403 403",
     "POST /customers/<int:customer_id>/plan/<int:version_id>/draft": "302  ok  ok 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:version_id>/sign/<int:party_id>": "302 200 200 403 403 404 404 403 403 403",

@@ -250,6 +250,14 @@ def _row_label(section, row):
     return plan_rules._short(str(text))
 
 
+def row_label(item):
+    """What an item of a list section is called on the page: its text, whichever field holds it."""
+    for name in ("what", "description", "source", "name", "support"):
+        if getattr(item, name, None):
+            return str(getattr(item, name))
+    return ""
+
+
 def _row_text(row):
     return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in row.items() if k != "key" and v not in (None, "", []))
 

@@ -84,16 +84,27 @@ def start(customer_id, referral_id):
     return redirect(url_for("plans.version", customer_id=customer.id, version_id=plan.versions[0].id))
 
 
-def _section_statuses(version, problems):
+# Sections a plan may leave empty: in-work support starts with a job (R-ISP-8).
+OPTIONAL_SECTIONS = ("milestones", "funding", "in_work")
+
+
+def _section_statuses(version, problems, show_problems):
+    """done, broken or empty for each section. An empty section is not "broken" until the adviser
+    asks to check the plan: a new plan should not open with a column of red tags."""
     broken = {p.section for p in problems}
     content = plans.canonical_content(version)
     statuses = {}
     for section in plans.SECTION_TITLES:
-        if section in plans.SCALAR_SECTIONS:
+        if section == "in_work":
+            filled = bool(content["in_work"])  # "No" is the default, not an answer
+        elif section in plans.SCALAR_SECTIONS:
             filled = any(content[name] not in (None, "") for name in plans.SCALAR_SECTIONS[section])
         else:
             filled = bool(content[section])
-        statuses[section] = "broken" if section in broken else ("done" if filled else "empty")
+        if section in broken and (filled or show_problems):
+            statuses[section] = "broken"
+        else:
+            statuses[section] = "done" if filled else "empty"
     return statuses
 
 
@@ -111,7 +122,8 @@ def version(customer_id, version_id):
     show_problems = request.args.get("check") == "1" and version.is_editable
     return render_template(
         "views/plans/version.html", customer=customer, customer_name=customer_name(customer), version=version,
-        problems=problems, show_problems=show_problems, statuses=_section_statuses(version, problems),
+        problems=problems, show_problems=show_problems, statuses=_section_statuses(version, problems, show_problems),
+        optional=OPTIONAL_SECTIONS,
         sections=_task_sections(version), titles=plans.SECTION_TITLES, may_edit=_may_edit(version),
         unsigned=plans.unsigned_parties(version) if version.status == VersionStatus.AWAITING_SIGNATURES else [],
         lock_form=LockForm(lock_version=version.lock_version), labels=plan_rules, weeks_left=_weeks_left(version),
@@ -262,9 +274,10 @@ def item(customer_id, version_id, section, item_id=None):
                            recovered=recovered)
 
 
-@bp.route("/<int:version_id>/items/<section>/<int:item_id>/remove", methods=["POST"])
+@bp.route("/<int:version_id>/items/<section>/<int:item_id>/remove", methods=["GET", "POST"])
 @requires(Permission.EDIT_PLAN)
 def remove_item(customer_id, version_id, section, item_id):
+    """Asks first (issue 16): a removed objective takes its support links with it."""
     if section not in ITEM_FORMS:
         abort(404)
     customer = scope.customer_or_404(current_user, customer_id)
@@ -275,6 +288,11 @@ def remove_item(customer_id, version_id, section, item_id):
     if row is None:
         abort(404)
     form = LockForm()
+    if request.method == "GET":
+        form.lock_version.data = version.lock_version
+        return render_template("views/plans/remove.html", customer=customer, customer_name=customer_name(customer),
+                               version=version, section=section, row=row, form=form,
+                               title=plans.SECTION_TITLES[section], label=plan_rules._short(plans.row_label(row), 120))
     try:
         plans.remove_item(version, section, row, expected_lock=_seen_lock(form), by=current_user)
     except plans.Conflict:
