@@ -34,8 +34,8 @@ preload_app = True
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
 errorlog = "-"
-# The path without its query string: a caseload search (?q=) holds a customer's name (R-DATA-1). The worker's
-# pid shows which process served a request (the fault harness times a replaced worker by it).
+# The path without its query string: a caseload search (?q=) holds a customer's name (R-DATA-1); and the pid of
+# the worker that answered.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms pid%(p)s'
 
 
@@ -51,3 +51,8 @@ def post_fork(server, worker):
         for engine in db.engines.values():
             # close=False: the master's connections are left alone, only forgotten by this worker.
             engine.dispose(close=False)
+
+
+def post_worker_init(worker):
+    """Logged when a worker is ready to take requests (the fault harness times a replaced worker by it)."""
+    worker.log.info("Worker ready (pid: %s)", worker.pid)
