@@ -237,10 +237,12 @@ class Adviser:
             self.post_section(form)
 
     def pause(self, think):
-        time.sleep(self.rng.uniform(0.5, 1.5) * think)
+        """Filling in a form: a quarter to three quarters of the pause between actions."""
+        time.sleep(self.rng.uniform(0.25, 0.75) * think)
 
     def run(self, stop, think):
         names, weights = list(ACTIONS), list(ACTIONS.values())
+        stop.wait(self.rng.uniform(0, think))  # advisers do not all start at the same instant
         while not stop.is_set():
             action = self.rng.choices(names, weights)[0]
             if action == "add hours":
@@ -253,7 +255,7 @@ class Adviser:
 
 
 def run_pair(first, second, shared, stop, recorder, index):
-    """Both advisers open the same section, then post it at the same instant (a barrier), again and again."""
+    """Both advisers open the same section, then post it at the same instant (a barrier), every 5-10 s."""
     rng = random.Random(index)
     rounds = 0
     while not stop.is_set():
@@ -281,7 +283,7 @@ def run_pair(first, second, shared, stop, recorder, index):
                                        "t0": min(r["t0"] for r in results),
                                        "statuses": [r["status"] for r in results],
                                        "text_kept": [r["text_kept"] for r in results]})
-        stop.wait(rng.uniform(2, 4))
+        stop.wait(rng.uniform(5, 10))
 
 
 def probe_health(port, stop, recorder):

@@ -228,9 +228,12 @@ class Faults:
         while self.recorder.now() < t:
             time.sleep(min(0.2, max(0.0, t - self.recorder.now())))
 
-    def run(self, schedule):
+    def run(self, schedule, gap):
+        """The faults in turn, each at its planned time or `gap` after the previous one ended, whichever is
+        later. Returns when the load may end: `gap` after the last fault."""
+        not_before = 0.0
         for name, at in schedule:
-            self.sleep_until(at)
+            self.sleep_until(max(at, not_before))
             if name == "db":
                 began = self.recorder.now()
                 say(f"  {began:6.1f} s: database {'stopped' if self.args.db_fault == 'stop' else 'frozen'} "
@@ -260,6 +263,8 @@ class Faults:
                     say(f"  {self.recorder.now():6.1f} s: lock released")
             elif name == "kill":
                 self.done["kill"] = self.kill_worker()
+            not_before = self.recorder.now() + gap
+        return not_before
 
     def kill_worker(self):
         before = children(self.gunicorn.pid)
@@ -327,8 +332,32 @@ def wait_for_database(database_url, seconds):
             time.sleep(0.3)
 
 
+def checkpoint(database_url):
+    """Seconds a CHECKPOINT took. A fast shutdown waits for any checkpoint under way (on a slow disk shared with
+    other databases, tens of seconds): done now, the next one is not due before the load ends."""
+    import psycopg
+
+    began = time.monotonic()
+    with psycopg.connect(libpq_url(database_url), autocommit=True, connect_timeout=10) as connection:
+        connection.execute("CHECKPOINT")
+    return time.monotonic() - began
+
+
+def wait_for_workers(gunicorn, asked):
+    """The number of workers, once gunicorn has forked as many as it was asked for (at most 15 s)."""
+    import runpy
+
+    expected = asked or runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
+    deadline = time.monotonic() + 15
+    while len(children(gunicorn.pid)) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(children(gunicorn.pid))
+
+
 def schedule_for(args):
-    """Faults spread evenly: normal, db fault, normal, lock, normal, kill, normal."""
+    """Faults spread evenly: normal, db fault, normal, lock, normal, kill, normal. Returns the faults with their
+    planned times, and the gap of normal load kept after each fault's actual end (a database slow to stop or
+    start delays what follows instead of overlapping it)."""
     wanted = [f for f in ("db", "lock", "kill") if f in args.faults]
     busy = (args.db_seconds if "db" in wanted else 0) + (args.lock_seconds if "lock" in wanted else 0)
     gap = (args.seconds - busy) / (len(wanted) + 1)
@@ -336,7 +365,7 @@ def schedule_for(args):
     for name in wanted:
         schedule.append((name, t))
         t += gap + {"db": args.db_seconds, "lock": args.lock_seconds}.get(name, 0)
-    return schedule
+    return schedule, gap
 
 
 # Gunicorn --------------------------------------------------------------------------------------------------------
@@ -383,7 +412,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=180, help="length of the load (at least 70)")
     parser.add_argument("--users", type=int, default=60, help="signed-in advisers (at least 50 for issue 11)")
     parser.add_argument("--pairs", type=int, default=5, help="pairs of advisers (among --users) saving at once")
-    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between an adviser's actions")
+    parser.add_argument("--think", type=float, default=10.0,
+                        help="mean seconds between an adviser's actions (and between opening a form and posting it)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument("--faults", default="db,lock,kill", help="which faults, of db,lock,kill")
     parser.add_argument("--db-fault", choices=("stop", "freeze"), default="stop",
@@ -408,6 +438,8 @@ def main(argv=None):
 
     say(f"Building {args.users} advisers' customers and draft plans in {args.database_url} ...")
     people, shared = build_data(args.database_url, args.users, args.pairs)
+    if "db" in args.faults:
+        say(f"CHECKPOINT first, so that stopping the cluster does not wait for one: {checkpoint(args.database_url):.1f} s")
     port = free_port()
     gunicorn = faults = None
     stop = threading.Event()
@@ -418,10 +450,10 @@ def main(argv=None):
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
         signal.signal(sig, interrupted)
     # A hard bound on the whole run: setup, load, draining, shutdown.
-    signal.alarm(int(args.seconds + 2 * args.timeout + 300))
+    signal.alarm(int(args.seconds + 2 * args.timeout + 600))
     try:
         gunicorn = start_gunicorn(port, args.database_url, args.workers, log_path)
-        workers = len(children(gunicorn.pid))
+        workers = wait_for_workers(gunicorn, args.workers)
         recorder = Recorder(time.monotonic())
         recorder.run = "F" + datetime.now(timezone.utc).strftime("%H%M%S")
         advisers = [Adviser(p, port, recorder, args.timeout, seed=p["n"]) for p in people]
@@ -436,7 +468,7 @@ def main(argv=None):
         signed_in = [a for a in advisers if a.cookies]
         if len(signed_in) < len(advisers):
             raise SystemExit(f"only {len(signed_in)} of {len(advisers)} advisers signed in: see {log_path}")
-        schedule = schedule_for(args)
+        schedule, gap = schedule_for(args)
         say(f"Load for {args.seconds:g} s; faults at " + ", ".join(f"{n} {t:.0f} s" for n, t in schedule))
         recorder.origin = time.monotonic()
         load_at_start = os.getloadavg()
@@ -449,8 +481,7 @@ def main(argv=None):
                     for a in advisers[2 * args.pairs:]]
         for t in threads:
             t.start()
-        faults.run(schedule)
-        faults.sleep_until(args.seconds)
+        faults.sleep_until(max(args.seconds, faults.run(schedule, gap)))
         stop.set()
         say(f"  {recorder.now():6.1f} s: load stopped; waiting for answers still due")
         for t in threads:
@@ -489,7 +520,8 @@ def main(argv=None):
     }
     result["targets"] = targets(writes, timings, faults.done)
     out = RESULTS / f"faults-{stamp}.json"
-    out.write_text(json.dumps({**result, "pair rounds": recorder.pairs}, indent=2, default=str))
+    out.write_text(json.dumps({**result, "pair rounds": recorder.pairs, "writes tried": recorder.writes},
+                              indent=2, default=str))
     print(report(result))
     print(f"\nJSON: {out.relative_to(ROOT)}; gunicorn log: {log_path.relative_to(ROOT)}")
     return 0 if all(result["targets"].values()) else 1
