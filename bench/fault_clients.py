@@ -80,8 +80,9 @@ class Forms(HTMLParser):
 class Recorder:
     """Every request: when it started and ended (s from the start of the load), what, and how it was answered."""
 
-    def __init__(self, origin):
+    def __init__(self, origin, run):
         self.origin = origin
+        self.run = run  # the marker's prefix: "F" and the UTC time the load started
         self.requests = []
         self.writes = []     # hours entries and plan saves: marker, answer, times
         self.readbacks = []  # a plan section's text as an adviser's next form showed it

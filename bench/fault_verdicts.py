@@ -14,8 +14,6 @@ AFTER_FAULT_S = 5.0
 KILL_WINDOW_S = 10.0
 
 
-# Verdicts --------------------------------------------------------------------------------------------------------
-
 def check_writes(conninfo, recorder, people, shared):
     """What the database holds for every write tried."""
     import psycopg

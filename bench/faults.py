@@ -3,7 +3,7 @@ database is stopped, two tables are locked and a worker is killed; then every ac
 
     .venv/bin/python -m bench.faults [--seconds 180] [--users 60] [--pairs 5] [--faults db,lock,kill]
 
-Not a test, and loopback only. About --seconds + 1 minute. See bench/README.md for how to read the report.
+Not a test, and loopback only. About --seconds + 2 minutes (setup, sign-in, draining, shutdown). See bench/README.md for how to read the report.
 
 1. (Re)builds its own database (default isp_bench_fault, created if missing, schema dropped and rebuilt with the
    real migrations): one SES provider, --users advisers each with a known password and their own TOTP secret,
@@ -409,11 +409,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_FAULTS_DATABASE_URL", DEFAULT_DATABASE_URL),
                         help="its schema is dropped and rebuilt (default: database isp_bench_fault, made if missing)")
-    parser.add_argument("--seconds", type=float, default=180, help="length of the load (at least 70)")
+    parser.add_argument("--seconds", type=float, default=180, help="length of the load; the faults are spread through it")
     parser.add_argument("--users", type=int, default=60, help="signed-in advisers (at least 50 for issue 11)")
     parser.add_argument("--pairs", type=int, default=5, help="pairs of advisers (among --users) saving at once")
     parser.add_argument("--think", type=float, default=10.0,
-                        help="mean seconds between an adviser's actions (and between opening a form and posting it)")
+                        help="mean seconds between an adviser's actions (filling in a form: 1/4 to 3/4 of it)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
     parser.add_argument("--faults", default="db,lock,kill", help="which faults, of db,lock,kill")
     parser.add_argument("--db-fault", choices=("stop", "freeze"), default="stop",
@@ -454,8 +454,7 @@ def main(argv=None):
     try:
         gunicorn = start_gunicorn(port, args.database_url, args.workers, log_path)
         workers = wait_for_workers(gunicorn, args.workers)
-        recorder = Recorder(time.monotonic())
-        recorder.run = "F" + datetime.now(timezone.utc).strftime("%H%M%S")
+        recorder = Recorder(time.monotonic(), "F" + datetime.now(timezone.utc).strftime("%H%M%S"))
         advisers = [Adviser(p, port, recorder, args.timeout, seed=p["n"]) for p in people]
         say(f"gunicorn on 127.0.0.1:{port} ({workers} workers); signing in {len(advisers)} advisers ...")
         signing = [threading.Thread(target=a.sign_in, daemon=True) for a in advisers]
@@ -484,8 +483,9 @@ def main(argv=None):
         faults.sleep_until(max(args.seconds, faults.run(schedule, gap)))
         stop.set()
         say(f"  {recorder.now():6.1f} s: load stopped; waiting for answers still due")
+        drained_by = recorder.now() + args.timeout + 15
         for t in threads:
-            t.join(max(0.1, args.seconds + args.timeout + 20 - recorder.now()))
+            t.join(max(0.1, drained_by - recorder.now()))
         time.sleep(2)
     except Interrupted as why:
         stop.set()
@@ -501,30 +501,36 @@ def main(argv=None):
             stop_gunicorn(gunicorn)
         signal.alarm(0)
 
-    requests = list(recorder.requests)
-    pages = [r for r in requests if r["page"] != "/healthz"]
-    writes = check_writes(libpq_url(args.database_url), recorder, people, shared)
-    timings = fault_timings(requests, faults.done)
-    result = {
-        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "users": len(advisers),
-        "seconds": args.seconds, "workers": workers, "faults asked": args.faults, "db_fault": args.db_fault,
-        "think_s": args.think, "load average at start": load_at_start, "load average at end": os.getloadavg(),
-        "pairs": args.pairs, "cpus": os.cpu_count(), "run marker": recorder.run,
-        "schedule": schedule, "faults": faults.done, "requests": len(pages), "answers": count_by(r["status"] for r in pages),
-        "by page": {page: count_by(r["status"] for r in pages if r["page"] == page)
-                    for page in sorted({r["page"] for r in pages})},
-        "phases": phase_table(pages, faults.done),
-        "healthz phases": phase_table([r for r in requests if r["page"] == "/healthz"], faults.done),
-        "fault timings": timings, "writes": writes, "gunicorn log": gunicorn_log_counts(log_path),
-        "gunicorn log file": str(log_path.relative_to(ROOT)),
-    }
-    result["targets"] = targets(writes, timings, faults.done)
+    run = {"users": len(advisers), "workers": workers, "schedule": schedule, "load average at start": load_at_start,
+           "load average at end": os.getloadavg()}
+    result = summarise(args, run, recorder, faults.done, check_writes(libpq_url(args.database_url), recorder,
+                                                                      people, shared), log_path)
     out = RESULTS / f"faults-{stamp}.json"
     out.write_text(json.dumps({**result, "pair rounds": recorder.pairs, "writes tried": recorder.writes},
                               indent=2, default=str))
     print(report(result))
     print(f"\nJSON: {out.relative_to(ROOT)}; gunicorn log: {log_path.relative_to(ROOT)}")
     return 0 if all(result["targets"].values()) else 1
+
+
+def summarise(args, run, recorder, done, writes, log_path):
+    requests = list(recorder.requests)
+    pages = [r for r in requests if r["page"] != "/healthz"]
+    timings = fault_timings(requests, done)
+    result = {
+        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **run,
+        "seconds": args.seconds, "faults asked": args.faults, "db_fault": args.db_fault, "think_s": args.think,
+        "pairs": args.pairs, "cpus": os.cpu_count(), "run marker": recorder.run,
+        "faults": done, "requests": len(pages), "answers": count_by(r["status"] for r in pages),
+        "by page": {page: count_by(r["status"] for r in pages if r["page"] == page)
+                    for page in sorted({r["page"] for r in pages})},
+        "phases": phase_table(pages, done),
+        "healthz phases": phase_table([r for r in requests if r["page"] == "/healthz"], done),
+        "fault timings": timings, "writes": writes, "gunicorn log": gunicorn_log_counts(log_path),
+        "gunicorn log file": str(log_path.relative_to(ROOT)),
+    }
+    result["targets"] = targets(writes, timings, done)
+    return result
 
 
 if __name__ == "__main__":
