@@ -3,7 +3,8 @@ database is stopped, two tables are locked and a worker is killed; then every ac
 
     .venv/bin/python -m bench.faults [--seconds 180] [--users 60] [--pairs 5] [--faults db,lock,kill]
 
-Not a test, and loopback only. About --seconds + 2 minutes (setup, sign-in, draining, shutdown). See bench/README.md for how to read the report.
+Not a test, and loopback only. About --seconds + 2 minutes (setup, sign-in, draining, shutdown).
+See bench/README.md for how to read the report.
 
 1. (Re)builds its own database (default isp_bench_fault, created if missing, schema dropped and rebuilt with the
    real migrations): one SES provider, --users advisers each with a known password and their own TOTP secret,
