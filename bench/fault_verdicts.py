@@ -169,7 +169,7 @@ def fault_timings(requests, done):
     return out
 
 
-def targets(writes, timings, done):
+def targets(writes, timings, healthz_phases, log_counts):
     met = {
         "0 hours entries lost": writes["hours"]["lost"] == 0,
         "0 hours entries duplicated": writes["hours"]["duplicated"] == 0,
@@ -177,13 +177,20 @@ def targets(writes, timings, done):
         "0 silent overwrites": writes["same-instant pairs"]["both saved (silent overwrite)"] == 0,
         "0 writes committed though answered 5xx": not (writes["hours"]["committed though answered 5xx"]
                                                        or writes["plan saves"]["committed though answered 5xx"]),
+        "0 workers killed by gunicorn's timeout": log_counts["worker timeouts (WORKER TIMEOUT)"] == 0,
     }
+    if "db" in timings:
+        first = timings["db"]["/healthz first 503 after (s)"]
+        met[f"db: /healthz 503 within {FIRST_503_AIM_S:g} s"] = first is not None and first <= FIRST_503_AIM_S
     for name in ("db", "lock"):
         if name in timings:
-            first = timings[name]["/healthz first 503 after (s)"]
-            met[f"{name}: /healthz 503 within {FIRST_503_AIM_S:g} s"] = first is not None and first <= FIRST_503_AIM_S
             first = timings[name]["first 503 after (s)"]
             met[f"{name}: pages 503 within {FIRST_503_AIM_S:g} s"] = first is not None and first <= FIRST_503_AIM_S
+    if "lock" in timings:
+        # The database still answers while two tables are locked: /healthz must go on answering (200), not hang.
+        held = healthz_phases.get("table lock held")
+        met[f"lock: /healthz answers within {FIRST_503_AIM_S:g} s (max)"] = bool(held) and (
+            held["max ms"] <= 1000 * FIRST_503_AIM_S)
     for name in ("db", "lock", "kill"):
         if name in timings:
             back = timings[name]["recovered after (s)"]

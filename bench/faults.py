@@ -530,7 +530,7 @@ def summarise(args, run, recorder, done, writes, log_path):
         "fault timings": timings, "writes": writes, "gunicorn log": gunicorn_log_counts(log_path),
         "gunicorn log file": str(log_path.relative_to(ROOT)),
     }
-    result["targets"] = targets(writes, timings, done)
+    result["targets"] = targets(writes, timings, result["healthz phases"], result["gunicorn log"])
     return result
 
 
