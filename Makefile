@@ -13,7 +13,7 @@ JS := portal/static/govuk/govuk-frontend.min.js
 OWN_ASSETS := portal/static/favicon.svg portal/static/session-timeout.mjs portal/static/hours-total.mjs portal/static/pack-progress.mjs
 WELSH := portal/translations/cy/LC_MESSAGES/messages.mo
 
-.PHONY: run test install assets translations demo-data clean bench
+.PHONY: run test install assets translations demo-data clean bench bench-faults
 
 run: install assets
 	$(FLASK) db upgrade
@@ -74,6 +74,11 @@ demo-data: install
 
 bench: install
 	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+
+# Issue 11's load-and-fault harness (not part of `make test`): stops the local PostgreSQL for 20 s (pg_ctlcluster,
+# as root), locks two tables, kills a gunicorn worker. See bench/README.md.
+bench-faults: install
+	$(VENV)/bin/python -m bench.faults $(BENCH_FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules portal/static instance/*.sqlite3 $(WELSH)
