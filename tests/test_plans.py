@@ -441,7 +441,7 @@ def test_r_sign_2_in_person_the_customer_reads_and_agrees_in_their_language_and_
     _ready_for_signature(client, customer, version)
     party = next(p for p in version.parties if p.role == "customer")
     page = client.get(f"{base(customer, version)}/sign/{party.id}").get_data(as_text=True)
-    assert '<div lang="cy">' in page and "portal-large-print" in page and "Eich nodau" in page
+    assert '<html lang="cy"' in page and "portal-large-print" in page and "Eich nodau" in page
     easy = client.get(f"{base(customer, version)}/sign/{party.id}?format=easy_read&lang=en").get_data(as_text=True)
     assert "This is your plan." in easy
     client.post(f"{base(customer, version)}/sign/{party.id}", data={
@@ -470,3 +470,31 @@ def test_removing_an_objective_asks_first(client, started):
     assert client.post(url, data={"lock_version": lock(version)}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Objective, objective_id) is None
+
+
+
+def test_r_sign_2_signing_in_person_is_customer_mode_in_the_customers_language(client, started):
+    """Issue 16: no staff menu while the device is with the customer, the form in their language,
+    someone else's fields only when chosen, and a hand-back page after signing."""
+    customer, plan, version = started
+    db.session.get(DwpRecord, customer.id).preferred_language = "cy"
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    page = client.get(f"{base(customer, version)}/sign/{party.id}").get_data(as_text=True)
+    for staff_only in ("Sign out", "Caseload", "Portal menu", "Back to the plan"):
+        assert staff_only not in page, staff_only
+    for welsh in ("Sut ydych chi&#39;n cytuno i&#39;ch cynllun?", "Rwy&#39;n ei lofnodi fy hun", "Enw&#39;r tyst"):
+        assert welsh in page, welsh
+    assert "govuk-radios__conditional" in page  # representative and witness fields are revealed, not always shown
+    page = client.post(f"{base(customer, version)}/sign/{party.id}", data={
+        "seen_hash": version.content_hash, "method": "in_person", "typed_name": "Sam Taylor"}).get_data(as_text=True)
+    assert "Ticiwch y blwch" in page  # the error is in Welsh too
+    response = client.post(f"{base(customer, version)}/sign/{party.id}", data={
+        "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": "Sam Taylor"})
+    assert "/signed" in response.headers["Location"]
+    hand_back = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Rhowch y ddyfais yn ôl" in hand_back and "Sign out" not in hand_back
+    # The adviser's own signature keeps the staff page and goes back to the plan.
+    adviser = next(p for p in version.parties if p.role == "adviser")
+    page = client.get(f"{base(customer, version)}/sign/{adviser.id}").get_data(as_text=True)
+    assert "Sign out" in page and "govuk-radios" not in page

@@ -101,6 +101,7 @@ MATRIX = {
     "POST /customers/<int:customer_id>/plan/<int:version_id>/send": "302  ok  ok 403 403 404 404 403 403 403",
     "POST /customers/<int:customer_id>/plan/<int:version_id>/draft": "302  ok  ok 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:version_id>/sign/<int:party_id>": "302 200 200 403 403 404 404 403 403 403",
+    "GET /customers/<int:customer_id>/plan/<int:version_id>/signed": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:version_id>/signing-link/<int:party_id>":
         "302 200 200 403 403 404 404 403 403 403",
     # Documents: whoever reads the plan downloads it; the prime's staff record the customer's copy.

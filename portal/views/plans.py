@@ -396,6 +396,9 @@ def sign(customer_id, version_id, party_id):
         lang, document_format = customer_choice(request.args, *data_access.customer_preferences(customer.id))
     declaration = words(lang)["declaration"] if party.role == "customer" else DECLARATIONS[party.role]
     form.declaration.label.text = declaration
+    customer_mode = party.role == "customer"
+    if customer_mode:
+        _in_customer_words(form, words(lang))
     if request.method == "GET":
         form.seen_hash.data = version.content_hash
     if form.validate_on_submit():
@@ -412,11 +415,47 @@ def sign(customer_id, version_id, party_id):
             db.session.rollback()
             add_error(form, error.field or "typed_name", str(error))
         else:
+            if customer_mode:  # the adviser sees the signature on the plan when the device is back
+                return redirect(url_for("plans.hand_back", customer_id=customer.id, version_id=version.id,
+                                        lang=lang, format=document_format))
             flash(f"{party.name} has signed")
             return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
+    if customer_mode and form.errors:
+        _errors_in_customer_words(form, words(lang))
     return render_template("views/plans/sign.html", customer=customer, customer_name=customer_name(customer),
                            version=version, party=party, form=form, declaration=declaration,
-                           labels=plan_rules, lang=lang, document_format=document_format)
+                           labels=plan_rules, lang=lang, document_format=document_format,
+                           customer_mode=customer_mode, text=words(lang), page_lang=lang if customer_mode else "en")
+
+
+def _in_customer_words(form, text):
+    """R-SIGN-2: the customer signs in their language, the form's words included."""
+    form.method.label.text = text["method_question"]
+    form.method.choices = [("in_person", text["method_in_person"]), ("representative", text["method_representative"]),
+                           ("verbal_witnessed", text["method_witnessed"])]
+    form.representative_relationship.label.text = text["representative_relationship"]
+    form.representative_reason.label.text = text["representative_reason"]
+    form.witness_name.label.text = text["witness_name"]
+    form.typed_name.label.text = text["name_label"]
+    form.submit.label.text = text["sign"]
+
+
+def _errors_in_customer_words(form, text):
+    if form.declaration.errors:
+        form.declaration.errors = [text["declaration_missing"]]
+    if form.typed_name.errors and not (form.typed_name.data or "").strip():
+        form.typed_name.errors = [text["name_missing"]]
+
+
+@bp.route("/<int:version_id>/signed", methods=["GET"])
+@requires(Permission.EDIT_PLAN)
+def hand_back(customer_id, version_id):
+    """After signing in person, the customer hands the adviser's device back (issue 16)."""
+    customer = scope.customer_or_404(current_user, customer_id)
+    version = version_or_404(customer, version_id)
+    lang, document_format = customer_choice(request.args, *data_access.customer_preferences(customer.id))
+    return render_template("views/plans/hand_back.html", customer=customer, version=version, customer_mode=True,
+                           text=words(lang), lang=lang, document_format=document_format, page_lang=lang)
 
 
 DECLARATIONS = {
