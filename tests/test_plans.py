@@ -485,7 +485,7 @@ def test_r_sign_2_signing_in_person_is_customer_mode_in_the_customers_language(c
         assert staff_only not in page, staff_only
     for welsh in ("Sut ydych chi&#39;n cytuno i&#39;ch cynllun?", "Rwy&#39;n ei lofnodi fy hun", "Enw&#39;r tyst"):
         assert welsh in page, welsh
-    assert "govuk-radios__conditional" in page  # representative and witness fields are revealed, not always shown
+    assert 'data-reveal-when="method=representative"' in page  # revealed only when chosen (form-behaviour.mjs)
     page = client.post(f"{base(customer, version)}/sign/{party.id}", data={
         "seen_hash": version.content_hash, "method": "in_person", "typed_name": "Sam Taylor"}).get_data(as_text=True)
     assert "Ticiwch y blwch" in page  # the error is in Welsh too
