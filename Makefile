@@ -2,7 +2,12 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-FLASK := $(VENV)/bin/flask --app portal
+# `make run` and `make demo-data` are local development, asked for explicitly (without PORTAL_ENV the
+# portal runs as production): random keys made in instance/ on first run (secret_key,
+# totp_encryption_key; mode 600), mail written to instance/dev-mail/ when no MAIL_SERVER is set, and
+# only this computer is answered.
+DEV_MAIL_DIR ?= $(CURDIR)/instance/dev-mail
+FLASK := PORTAL_ENV=development DEV_MAIL_DIR="$(DEV_MAIL_DIR)" $(VENV)/bin/flask --app portal
 PORT ?= 5000
 DEMO_PASSWORD ?= portal demo password
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
@@ -20,6 +25,7 @@ run: install assets
 	@echo "Demo sign-ins (password: $(DEMO_PASSWORD); TOTP secret: $(DEMO_TOTP_SECRET)):"
 	@$(VENV)/bin/python -m portal.demo_data
 	@echo
+	@echo "With no MAIL_SERVER, invitations and reset links are written to $(DEV_MAIL_DIR)/"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets
