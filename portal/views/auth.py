@@ -139,7 +139,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         if not _reset_allowed(form.email.data):
-            audit.record_and_commit("account.password_reset_refused", detail={"reason": "rate limit"})
             response = make_response(render_template("views/auth/reset_limited.html"), 429)
             response.headers["Retry-After"] = str(RESET_WINDOW_SECONDS)
             return response
