@@ -7,12 +7,13 @@ failure. Behind the TLS proxy every client shared one address.
 """
 import logging
 import os
+import re
 import stat
 
 import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import create_app
 from portal.config import KNOWN_KEYS, UnsafeConfiguration
@@ -21,7 +22,7 @@ from portal.models import AuditEvent, User
 from portal.models.base import utcnow
 from portal.security import totp
 from tests.conftest import TEST_SECRET_KEY, IsolatedClient, test_config
-from tests.factories import PASSWORD, current_code, make_user, sign_in_fully
+from tests.factories import PASSWORD, TOTP_SECRET, current_code, make_user, sign_in_fully
 
 PUBLISHED_KEY = "dev-only-portal-secret-key-not-for-production"
 
@@ -60,13 +61,21 @@ def test_finding_4_without_portal_env_a_session_forged_with_the_published_key_ge
         app = create_app()
     except UnsafeConfiguration:
         return  # refusing to start is the safe answer
+    with app.app_context():  # a portal run like this enrols its users under its own key
+        db.session.execute(update(User).where(User.id == adviser.id)
+                           .values(totp_secret_encrypted=totp.encrypt_secret(TOTP_SECRET)))
+        db.session.commit()
     app.test_client_class = IsolatedClient
     attacker = app.test_client()
     name, value = _forged_cookie(app, PUBLISHED_KEY, {"pending_user_id": adviser.id,
                                                        "pending_since": utcnow().timestamp()})
     attacker.set_cookie(name, value)
-    attacker.post("/sign-in/code", data={"code": current_code()}, base_url="https://localhost")
-    assert attacker.get("/caseload/", base_url="https://localhost").status_code == 302
+    https = {"base_url": "https://localhost"}
+    form = attacker.get("/sign-in/code", **https).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    attacker.post("/sign-in/code", data={"code": current_code(), "csrf_token": csrf.group(1) if csrf else ""},
+                  headers={"Referer": "https://localhost/sign-in/code"}, **https)
+    assert attacker.get("/caseload/", **https).status_code == 302
 
 
 def test_finding_4_forgetting_portal_env_means_production_and_its_checks(bare_env, tmp_path):
