@@ -2,7 +2,12 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-FLASK := $(VENV)/bin/flask --app portal
+# `make run` and `make demo-data` are local development, asked for explicitly (without PORTAL_ENV the
+# portal runs as production): random keys made in instance/ on first run (secret_key,
+# totp_encryption_key; mode 600), mail written to instance/dev-mail/ when no MAIL_SERVER is set, and
+# only this computer is answered.
+DEV_MAIL_DIR ?= $(CURDIR)/instance/dev-mail
+FLASK := PORTAL_ENV=development DEV_MAIL_DIR="$(DEV_MAIL_DIR)" $(VENV)/bin/flask --app portal
 PORT ?= 5000
 # Every link the portal writes (emails, sealed documents) uses this address: it follows PORT.
 PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -24,6 +29,7 @@ run: install assets
 	@$(VENV)/bin/python -m portal.demo_data
 	@echo
 	@echo "The portal: $(PORTAL_BASE_URL)"
+	@echo "With no MAIL_SERVER, invitations and reset links are written to $(DEV_MAIL_DIR)/"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install assets

@@ -93,8 +93,10 @@ def psql(sql):
 
 
 def make_app(database_url, key_dir):
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SIGNING_KEY_DIR": key_dir, "TESTING": True,
-                       "PASSWORD_HASH_PROFILE": "test", "SECRET_KEY": "bench-documents-secret-key-0123456789abcdef"})
+    return create_app({"PORTAL_ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url,
+                       "SIGNING_KEY_DIR": key_dir, "TESTING": True, "PASSWORD_HASH_PROFILE": "test",
+                       "SECRET_KEY": "bench-documents-secret-key-0123456789abcdef",
+                       "TOTP_ENCRYPTION_KEY": "bench-documents-totp-key-0123456789abcdef"})
 
 
 def rebuild_schema():

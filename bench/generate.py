@@ -22,7 +22,7 @@ Rows go in with PostgreSQL COPY (plain INSERTs on SQLite). Content hashes of gen
 placeholders (the pages measured do not recompute them).
 
 One known user signs in for the runner: bench.BENCH_EMAIL, an adviser of bench.BENCH_ORGANISATION,
-with bench.BENCH_PASSWORD and TOTP secret bench.BENCH_TOTP_SECRET (encrypted with bench.BENCH_SECRET_KEY,
+with bench.BENCH_PASSWORD and TOTP secret bench.BENCH_TOTP_SECRET (encrypted with bench.BENCH_TOTP_ENCRYPTION_KEY,
 so the served app must use that key).
 """
 import argparse
@@ -161,7 +161,8 @@ def _chain(first, rest):
 
 def generate(database_url, customers, *, reset=False, hours=True, seed=SEED, out=sys.stdout):
     started = time.monotonic()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": bench.BENCH_SECRET_KEY})
+    app = create_app({"PORTAL_ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SECRET_KEY": bench.BENCH_SECRET_KEY, "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY})
     with app.app_context():
         engine = db.engine
         if reset and engine.dialect.name == "postgresql":

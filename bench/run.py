@@ -234,7 +234,8 @@ def query_counts(database_url, pages_for, *, explain=False):
     from portal.models import Organisation, Referral, User, UserSession
     from portal.security.tokens import new_token, token_hash
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": bench.BENCH_SECRET_KEY,
+    app = create_app({"PORTAL_ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SECRET_KEY": bench.BENCH_SECRET_KEY, "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY,
                       "WTF_CSRF_ENABLED": False})
     results, explained = {}, {}
     # Requests run outside any app context of ours: inside one, Flask would reuse it (and its `g`,
@@ -599,6 +600,7 @@ def main(argv=None):
     paths, customers = bench_pages(args.database_url)
 
     env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": bench.BENCH_SECRET_KEY,
+           "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY,
            "DATABASE_URL": args.database_url, "FLASK_DEBUG": "0"}
     env.pop("TEST_DATABASE_URL", None)
     logs = ROOT / "instance"

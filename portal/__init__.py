@@ -4,16 +4,18 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from portal.config import PROJECT_ROOT, check_production_config, engine_options, load_config
+from portal.config import PROJECT_ROOT, check_config, engine_options, finish_config, load_config
 from portal.extensions import babel, csrf, db, login_manager, migrate
 
 
-def create_app(test_config=None):
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"), instance_relative_config=False)
+def create_app(test_config=None, instance_path=None):
+    app = Flask(__name__, instance_path=instance_path or str(PROJECT_ROOT / "instance"),
+                instance_relative_config=False)
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    check_production_config(app.config)
+    finish_config(app.config, app.instance_path, explicit=set(test_config or ()))
+    check_config(app.config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -91,7 +93,9 @@ def register_templates(app):
 
 def register_security(app):
     from portal import headers
+    from portal.security import network
 
+    network.register(app)
     headers.register(app)
 
 

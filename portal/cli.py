@@ -1,5 +1,6 @@
 """Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `audit-checkpoint`,
-`backup create|restore`, `keys init`, `worker`."""
+`backup create|restore`, `keys init`, `totp reencrypt`, `worker`."""
+import os
 import threading
 
 import click
@@ -14,6 +15,7 @@ def register(app):
     app.cli.add_command(audit_checkpoint_command)
     app.cli.add_command(backup_group)
     app.cli.add_command(keys_group)
+    app.cli.add_command(totp_group)
     app.cli.add_command(worker_command)
 
 
@@ -60,6 +62,50 @@ def keys_init_command():
     click.echo(f"Root certificate SHA-256: {root_fingerprint()}")
 
 
+@click.group("totp")
+def totp_group():
+    """The stored TOTP secrets, encrypted with TOTP_ENCRYPTION_KEY."""
+
+
+def _previous_totp_keys(*env_names):
+    """Keys the secrets may still be encrypted with: before TOTP_ENCRYPTION_KEY, the SECRET_KEY (or in
+    development the key once published in the code), and any named environment variables."""
+    from portal.config import KNOWN_KEYS
+
+    return [current_app.config["SECRET_KEY"], *sorted(KNOWN_KEYS), *(os.environ.get(name) for name in env_names)]
+
+
+def _reencrypt_totp_secrets(old_keys):
+    from portal.services.accounts import reencrypt_totp_secrets
+
+    moved, unreadable = reencrypt_totp_secrets(old_keys)
+    if moved:
+        click.echo(f"Re-encrypted {moved} TOTP secret(s) with TOTP_ENCRYPTION_KEY.")
+    if unreadable:
+        click.echo(f"{len(unreadable)} TOTP secret(s) could not be opened with any key given; these users must "
+                   "set up their authenticator app again: " + ", ".join(unreadable), err=True)
+    return moved, unreadable
+
+
+@totp_group.command("reencrypt")
+@click.option("--old-key-env", "old_key_envs", multiple=True, metavar="NAME",
+              help="An environment variable holding an earlier key (e.g. a previous TOTP_ENCRYPTION_KEY); repeatable")
+@with_appcontext
+def totp_reencrypt_command(old_key_envs):
+    """Move the stored TOTP secrets to TOTP_ENCRYPTION_KEY from SECRET_KEY or the keys named.
+
+    Run it once after setting TOTP_ENCRYPTION_KEY for the first time (the secrets were encrypted with
+    SECRET_KEY before), and after changing TOTP_ENCRYPTION_KEY (with --old-key-env naming the old one).
+    Secrets already under the current key are left alone; it can be run again safely.
+    """
+    missing = [name for name in old_key_envs if not os.environ.get(name)]
+    if missing:
+        raise click.ClickException("Not set: " + ", ".join(missing))
+    moved, unreadable = _reencrypt_totp_secrets(_previous_totp_keys(*old_key_envs))
+    if not moved and not unreadable:
+        click.echo("Every TOTP secret is already encrypted with TOTP_ENCRYPTION_KEY.")
+
+
 @click.command("demo-data")
 @click.option("--password", required=True, help="Password for every demo account")
 @click.option("--totp-secret", required=True, help="Base32 TOTP secret every demo account is enrolled with")
@@ -71,6 +117,8 @@ def demo_data_command(password, totp_secret, only_if_empty):
 
     if only_if_empty and has_provider_organisations():
         click.echo("The database already has data; demo data not loaded.")
+        # A database made before TOTP_ENCRYPTION_KEY existed keeps its secrets under the old development key.
+        _reencrypt_totp_secrets(_previous_totp_keys())
         return
     created = load_demo_data(password=password, totp_secret=totp_secret)
     click.echo("Demo data loaded." if created else "Demo data already present; passwords and TOTP secrets reset.")

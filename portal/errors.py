@@ -8,6 +8,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
+from portal.security.totp import TotpKeyError
 
 log = logging.getLogger("portal.errors")
 
@@ -32,6 +33,12 @@ def register(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("views/errors/csrf.html", title="Your form could not be sent"), 400
+
+    @app.errorhandler(TotpKeyError)
+    def totp_key_error(error):
+        # A configuration problem (TOTP_ENCRYPTION_KEY), already logged; never a wrong code (issue 12, finding 4).
+        _rollback()
+        return render_template("views/errors/totp_unavailable.html"), 503
 
     @app.errorhandler(HTTPException)
     def http_error(error):

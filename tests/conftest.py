@@ -18,9 +18,11 @@ from flask.testing import FlaskClient
 
 from portal.documents.seal import init_keys
 from portal.extensions import db
-from tests import factories
+from tests import factories, mailbox
 
 TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789abcdef"
+# Encrypts the test users' TOTP secrets (never the SECRET_KEY: issue 12, finding 4).
+TEST_TOTP_ENCRYPTION_KEY = "test-totp-key-fedcba9876543210fedcba9876543210"
 # The portal's seal keys for this test run (made once; never the instance folder's).
 TEST_SIGNING_KEY_DIR = tempfile.mkdtemp(prefix="portal-test-keys-")
 atexit.register(shutil.rmtree, TEST_SIGNING_KEY_DIR, ignore_errors=True)
@@ -37,7 +39,13 @@ SEEDED_POLICY_RULES = None
 def test_config(database_url, **overrides):
     return {
         "TESTING": True,
+        # Development mode, asked for explicitly: without PORTAL_ENV the portal runs as production.
+        "PORTAL_ENV": "development",
         "SECRET_KEY": TEST_SECRET_KEY,
+        "TOTP_ENCRYPTION_KEY": TEST_TOTP_ENCRYPTION_KEY,
+        # Mail reaches the tests through tests/mailbox.py, never files.
+        "DEV_MAIL_DIR": None,
+        "MAIL_SERVER": None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_PROFILE": "test",
         "WTF_CSRF_ENABLED": False,
@@ -73,6 +81,11 @@ def database_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(database_url):
     return create_app(test_config(database_url))
+
+
+@pytest.fixture(autouse=True)
+def _empty_mailbox():
+    mailbox.SENT.clear()
 
 
 @pytest.fixture(autouse=True)

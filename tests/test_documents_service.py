@@ -20,6 +20,7 @@ from portal.models import (
     Access, AuditEvent, CustomerCopy, DocumentOriginal, DwpRecord, InspectionPack, OutboxMessage, PackStatus,
     PlanVersion, PolicyRule, VersionSeal, VersionStatus,
 )
+from tests import mailbox
 from tests.conftest import test_config
 from tests.factories import sign_in_as
 from tests.test_plans import base, fill_complete_plan, lock, started  # noqa: F401 - `started` is a fixture
@@ -265,8 +266,9 @@ def test_a_copy_emailed_through_the_mail_service_goes_out_with_the_pdf(client, a
     client.post(f"{base(customer, version)}/copies", data={
         "method": "emailed", "email": "sam@mail.example", "document_format": "standard", "language": "en",
         "given_on": d(TODAY)})
-    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "plan_copy"))
-    assert message.recipient == "sam@mail.example" and "standard-en.pdf" in message.body
+    message = mailbox.newest("plan_copy")
+    assert message.recipient == "sam@mail.example" and any(n.endswith("standard-en.pdf") for n in message.attachment_names)
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "plan_copy")).recipient_kind == "customer"
     copy = db.session.scalar(select(CustomerCopy))
     assert str(copy.method) == "emailed" and copy.note == "Sent to sam@mail.example"
 

@@ -278,11 +278,11 @@ def _ready_for_signature(client, customer, version):
 
 
 def _send_link(client, customer, version, party):
-    from portal.models import OutboxMessage
+    from tests import mailbox
 
     response = client.post(f"{base(customer, version)}/signing-link/{party.id}", data={"email": "sam@mail.example"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    body = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first().body
+    body = mailbox.newest("signing_link").body
     return re.search(r"(/sign/[A-Za-z0-9_-]+)", body).group(1)
 
 

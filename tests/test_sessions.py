@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from portal import create_app
-from portal.config import DEVELOPMENT_SECRET_KEY, UnsafeConfiguration
+from portal.config import KNOWN_KEYS, UnsafeConfiguration
 from portal.extensions import db
 from portal.models import User, UserSession
 from portal.models.base import utcnow
-from tests.conftest import TEST_SECRET_KEY, IsolatedClient
+from tests.conftest import TEST_SECRET_KEY, TEST_TOTP_ENCRYPTION_KEY, IsolatedClient
 from tests.factories import PASSWORD, current_code, sign_in_as, sign_in_fully
 
 NEW_PASSWORD = "a brand new passphrase for work"
@@ -128,11 +128,11 @@ def test_a_refused_password_change_leaves_the_session_alone(client, adviser):
 def test_a_password_reset_ends_every_session(client, app, adviser):
     sign_in_fully(client, adviser.email)
     stolen = copy_of_cookie(app, client)
-    from portal.models import OutboxMessage
+    from tests import mailbox
 
     anonymous = app.test_client()
     anonymous.post("/forgot-password", data={"email": adviser.email})
-    body = db.session.scalars(select(OutboxMessage)).one().body
+    body = mailbox.newest("password_reset").body
     link = re.search(r"(/reset-password/[A-Za-z0-9_-]+)", body).group(1)
     assert anonymous.post(link, data={"password": NEW_PASSWORD}).status_code == 302
     assert sent_to_sign_in(client.get("/caseload/"))
@@ -290,6 +290,7 @@ def production_app(monkeypatch, database_url):
     monkeypatch.setenv("PORTAL_ENV", "production")
     # The key the test users' TOTP secrets were encrypted with: long and random enough for production.
     monkeypatch.setenv("SECRET_KEY", TEST_SECRET_KEY)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", TEST_TOTP_ENCRYPTION_KEY)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("FLASK_DEBUG", "0")
     monkeypatch.delenv("MAIL_SERVER", raising=False)
@@ -376,6 +377,7 @@ def production_env(monkeypatch, database_url):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-0123456789abcdef")
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "a-long-random-totp-encryption-key-0123456789abcdef")
     monkeypatch.setenv("FLASK_DEBUG", "0")
     return monkeypatch
 
@@ -386,7 +388,7 @@ def test_production_starts_with_a_proper_configuration(production_env):
     assert app.debug is False
 
 
-@pytest.mark.parametrize("secret_key", [None, "", DEVELOPMENT_SECRET_KEY, "too-short-a-key"])
+@pytest.mark.parametrize("secret_key", [None, "", *KNOWN_KEYS, "too-short-a-key"])
 def test_production_refuses_a_missing_default_or_weak_secret_key(production_env, secret_key):
     if secret_key is None:
         production_env.delenv("SECRET_KEY", raising=False)
@@ -412,9 +414,15 @@ def test_production_refuses_unsafe_settings_however_they_are_given(production_en
         create_app(override)
 
 
-def test_development_starts_with_the_default_key(monkeypatch, database_url):
+def test_development_mode_must_be_asked_for_and_makes_its_own_random_keys(monkeypatch, database_url, tmp_path):
+    """Issue 12, finding 4: forgetting PORTAL_ENV fails closed (tests/test_security_config.py has more)."""
     monkeypatch.delenv("PORTAL_ENV", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TOTP_ENCRYPTION_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    app = create_app()
-    assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and app.config["SESSION_COOKIE_SECURE"] is False
+    with pytest.raises(UnsafeConfiguration, match="SECRET_KEY"):
+        create_app(instance_path=str(tmp_path))
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SECRET_KEY"] not in KNOWN_KEYS and len(app.config["SECRET_KEY"]) >= 32
+    assert app.config["SESSION_COOKIE_SECURE"] is False

@@ -180,6 +180,7 @@ def test_production_refuses_to_start_with_a_weak_secret_or_debug(monkeypatch, da
 
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "t" * 64)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(UnsafeConfiguration):
         create_app()
@@ -198,6 +199,7 @@ def test_production_refuses_to_start_with_a_weak_secret_or_debug(monkeypatch, da
 def test_the_production_session_cookie_is_secure(monkeypatch, database_url):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "t" * 64)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("FLASK_DEBUG", "0")
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
@@ -206,9 +208,9 @@ def test_the_production_session_cookie_is_secure(monkeypatch, database_url):
 
 
 def last_link(path_prefix):
-    from portal.models import OutboxMessage
+    from tests import mailbox
 
-    body = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first().body
+    body = mailbox.newest().body
     return re.search(rf"({path_prefix}/[A-Za-z0-9_-]+)", body).group(1)
 
 

@@ -111,10 +111,12 @@ class InspectionPack(db.Model):
 
 
 class RateLimitHit(db.Model):
-    """Requests to a public page per client and minute (the verification page is rate limited)."""
+    """Requests counted per bucket and window (portal/security/rate_limit.py): the verification page per
+    client and minute, "forgot password" per client and per address and hour."""
 
     __tablename__ = "rate_limit_hit"
 
     bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # The window's number: seconds since the epoch // the limit's window length.
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)

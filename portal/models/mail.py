@@ -1,19 +1,40 @@
-from sqlalchemy import String, Text
+import enum
+
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import UTCDateTime, enum_type, utcnow
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    NOT_SENT = "not_sent"
+    DEV_FILE = "dev_file"
+
+    @property
+    def label(self):
+        return {
+            "sent": "Sent to the mail server",
+            "failed": "Failed: the mail server refused it",
+            "not_sent": "Not sent: no mail server configured",
+            "dev_file": "Written to the development mail folder",
+        }[self.value]
 
 
 class OutboxMessage(db.Model):
-    """Every message the mail service sends; the only copy when no SMTP server is configured."""
+    """The delivery record of a message the mail service handled (issue 12, finding 1).
+
+    No address, subject, text or link: only what the administrator needs to see that mail goes out.
+    """
 
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, index=True)
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(40))
-    delivered_by: Mapped[str] = mapped_column(String(10))
+    recipient_kind: Mapped[str] = mapped_column(String(20))
+    # A keyed digest of the address (portal.mail.recipient_reference), never the address.
+    recipient_ref: Mapped[str] = mapped_column(String(16))
+    status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus, 10))

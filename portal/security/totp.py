@@ -2,6 +2,11 @@
 
 pyotp checks a code but does not remember it: we keep the last accepted time step on the user and
 refuse any code from that step or an earlier one.
+
+The secrets are stored encrypted with TOTP_ENCRYPTION_KEY, a key of their own (issue 12, finding 4):
+changing SECRET_KEY no longer touches them. A secret that key cannot open is a configuration
+problem, never a wrong code: `TotpKeyError` is logged and shown as such, and counts as no failure.
+`reencrypt()` moves secrets from an earlier key (before this change, the SECRET_KEY) to the current one.
 """
 import base64
 import hashlib
@@ -17,9 +22,14 @@ ISSUER = "ISP provider portal"
 VALID_WINDOW = 1
 
 
-def _fernet():
-    key = hashlib.sha256(("totp-secret:" + current_app.config["SECRET_KEY"]).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+class TotpKeyError(RuntimeError):
+    """A stored TOTP secret cannot be decrypted with TOTP_ENCRYPTION_KEY."""
+
+
+def _fernet(key=None):
+    key = key if key is not None else current_app.config["TOTP_ENCRYPTION_KEY"]
+    digest = hashlib.sha256(("totp-secret:" + key).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
 
 
 def new_secret():
@@ -34,7 +44,26 @@ def decrypt_secret(encrypted):
     try:
         return _fernet().decrypt(encrypted.encode()).decode()
     except InvalidToken:
+        current_app.logger.error("a stored TOTP secret cannot be decrypted with TOTP_ENCRYPTION_KEY: is it the key "
+                                 "the secrets were encrypted with? (flask --app portal totp reencrypt)")
+        raise TotpKeyError("the TOTP secrets cannot be read with TOTP_ENCRYPTION_KEY") from None
+
+
+def reencrypt(encrypted, old_keys):
+    """The secret encrypted with the current key; None if it already is. TotpKeyError if no key opens it."""
+    try:
+        _fernet().decrypt(encrypted.encode())
         return None
+    except InvalidToken:
+        pass
+    for key in old_keys:
+        if not key:
+            continue
+        try:
+            return encrypt_secret(_fernet(key).decrypt(encrypted.encode()).decode())
+        except InvalidToken:
+            continue
+    raise TotpKeyError("no key given opens this TOTP secret")
 
 
 def matching_timecode(secret, code, now=None):

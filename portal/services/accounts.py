@@ -2,12 +2,12 @@
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, or_, select, update
 
 from portal import audit, mail
 from portal.extensions import db
 from portal.models import Invitation, PasswordReset, Role, User
-from portal.models.base import utcnow
+from portal.models.base import UTCDateTime, utcnow
 from portal.security import passwords, sessions, totp
 from portal.security.tokens import new_token, token_hash
 
@@ -33,13 +33,42 @@ def _throttled(user, now):
     return user is not None and user.throttled_until is not None and user.throttled_until > now
 
 
+def _not_paused(now):
+    return or_(User.throttled_until.is_(None), User.throttled_until <= now)
+
+
 def _record_failure(user, email, step, now):
+    """Count a failed password, code or current password in one UPDATE (issue 12, finding 3).
+
+    The database adds one, so failures sent in parallel each count, and the same statement starts the
+    pause at the 10th failure (then the 20th…) whatever the concurrency. A failure during a pause is
+    not counted and does not extend it: a stranger cannot keep someone else's account locked.
+    """
     if user is not None:
-        user.failed_sign_in_count += 1
-        if user.failed_sign_in_count >= current_app.config["LOGIN_THROTTLE_AFTER"]:
-            user.throttled_until = now + timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
+        limit = current_app.config["LOGIN_THROTTLE_AFTER"]
+        until = now + timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
+        pause_now = (User.failed_sign_in_count + 1) % limit == 0
+        db.session.execute(
+            update(User).where(User.id == user.id, _not_paused(now))
+            .values(failed_sign_in_count=User.failed_sign_in_count + 1,
+                    throttled_until=case((pause_now, bindparam("until", until, type_=UTCDateTime)),
+                                         else_=User.throttled_until))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(user, ["failed_sign_in_count", "throttled_until"])
     audit.record("sign_in.failed", actor=user, detail={"step": step, "email": normalise_email(email)[:254]})
     db.session.commit()
+
+
+def _clear_failures(user, now):
+    """Reset the count after a full sign-in; False if a pause began meanwhile (the sign-in is then refused)."""
+    cleared = db.session.execute(
+        update(User).where(User.id == user.id, _not_paused(now))
+        .values(failed_sign_in_count=0, throttled_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(user, ["failed_sign_in_count", "throttled_until"])
+    return bool(cleared)
 
 
 def check_password(email, password):
@@ -58,7 +87,10 @@ def check_password(email, password):
 
 
 def check_code(user, code):
-    """Second factor: accept a TOTP code once (ASVS 6.5.1), counting failures with the password's."""
+    """Second factor: accept a TOTP code once (ASVS 6.5.1), counting failures with the password's.
+
+    Raises totp.TotpKeyError, uncounted, when the stored secret cannot be read: a configuration problem.
+    """
     now = utcnow()
     secret = totp.decrypt_secret(user.totp_secret_encrypted) if user.totp_secret_encrypted else None
     step = None
@@ -69,16 +101,39 @@ def check_code(user, code):
     if step is None:
         _record_failure(user, user.email, "code", now)
         return False
+    if not _clear_failures(user, now):
+        db.session.rollback()
+        return False
     user.totp_last_timecode = step
     if user.totp_confirmed_at is None:
         user.totp_confirmed_at = now
         audit.record("account.totp_enrolled", actor=user)
-    user.failed_sign_in_count = 0
-    user.throttled_until = None
     sessions.sign_in(user)
     audit.record("sign_in.succeeded", actor=user)
     db.session.commit()
     return True
+
+
+def reencrypt_totp_secrets(old_keys):
+    """Move every stored TOTP secret to TOTP_ENCRYPTION_KEY from any of `old_keys` (issue 12, finding 4).
+
+    Returns (moved, unreadable): how many were moved, and the emails of users whose secret no key opens
+    (they must enrol again). Secrets already under the current key are left alone.
+    """
+    moved, unreadable = 0, []
+    for user in db.session.scalars(select(User).where(User.totp_secret_encrypted.is_not(None)).order_by(User.id)):
+        try:
+            again = totp.reencrypt(user.totp_secret_encrypted, old_keys)
+        except totp.TotpKeyError:
+            unreadable.append(user.email)
+            continue
+        if again is not None:
+            user.totp_secret_encrypted = again
+            moved += 1
+    if moved:
+        audit.record("account.totp_secrets_reencrypted", detail={"moved": moved, "unreadable": len(unreadable)})
+    db.session.commit()
+    return moved, unreadable
 
 
 def start_totp_enrolment(user):
@@ -185,7 +240,13 @@ def dwp_staff():
 
 
 def change_password(user, current, new):
+    """A wrong current password counts towards the sign-in pause; while paused none is checked."""
+    now = utcnow()
+    if _throttled(user, now):
+        raise AccountError("Your account is paused after too many failed attempts. Try again in "
+                           f"{current_app.config['LOGIN_THROTTLE_MINUTES']} minutes.", field="current_password")
     if not passwords.verify_password(user.password_hash, current or ""):
+        _record_failure(user, user.email, "current_password", now)
         raise AccountError("Your current password is not correct", field="current_password")
     problem = passwords.password_problem(new, email=user.email, name=user.name)
     if problem:

@@ -1,4 +1,4 @@
-"""The system administrator: organisations, DWP staff accounts, the mail outbox."""
+"""The system administrator: organisations, DWP staff accounts, mail delivery records."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +15,8 @@ from portal.views.helpers import add_error
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 DWP_ROLES = (Role.REFERRAL_OFFICER, Role.INSPECTOR, Role.ADMIN)
+MAIL_PURPOSES = {"invitation": "Invitation", "password_reset": "Password reset", "signing_link": "Signing link",
+                 "plan_copy": "Copy of a plan"}
 
 
 def _dwp_organisation():
@@ -107,8 +109,9 @@ def invite_dwp_staff():
 @bp.route("/outbox")
 @requires(Permission.READ_OUTBOX)
 def outbox():
+    """Delivery records only: no address, text or link (issue 12, finding 1; DOMAIN §1)."""
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)).all()
-    return render_template("views/admin/outbox.html", messages=messages)
+    return render_template("views/admin/outbox.html", messages=messages, purposes=MAIL_PURPOSES)
 
 
 @bp.route("/api-clients", methods=["GET", "POST"])

@@ -1,15 +1,16 @@
 """Sign-in (password, then TOTP), sign-out, invitations and password reset."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, session, url_for
 from flask_login import current_user
 
+from portal import audit
 from portal.extensions import db
 from portal.forms import CodeForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from portal.models import User
 from portal.models.base import utcnow
 from portal.permissions import Permission, public, requires
-from portal.security import sessions, totp
+from portal.security import rate_limit, sessions, totp
 from portal.services import accounts
 from portal.views.helpers import add_error, safe_next_url
 
@@ -95,8 +96,6 @@ def set_up_authenticator():
 @bp.route("/sign-out", methods=["POST"])
 @requires(Permission.USE_PORTAL)
 def sign_out():
-    from portal import audit
-
     audit.record("sign_out", actor=current_user)
     sessions.sign_out(current_user)
     db.session.commit()
@@ -122,11 +121,27 @@ def accept_invitation(token):
     return render_template("views/auth/accept_invitation.html", form=form, invitation=invitation)
 
 
+RESET_WINDOW_SECONDS = 3600
+
+
+def _reset_allowed(email):
+    """Issue 12, finding 8: per client and per address typed, known or not, so a refusal says nothing."""
+    config = current_app.config
+    return (rate_limit.hit("reset-client", config["PASSWORD_RESET_RATE_PER_CLIENT"],
+                           window_seconds=RESET_WINDOW_SECONDS)
+            and rate_limit.hit("reset-address", config["PASSWORD_RESET_RATE_PER_ADDRESS"],
+                               key=accounts.normalise_email(email), window_seconds=RESET_WINDOW_SECONDS))
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        if not _reset_allowed(form.email.data):
+            response = make_response(render_template("views/auth/reset_limited.html"), 429)
+            response.headers["Retry-After"] = str(RESET_WINDOW_SECONDS)
+            return response
         accounts.request_password_reset(form.email.data)
         return render_template("views/auth/reset_sent.html", email=form.email.data)
     return render_template("views/auth/forgot_password.html", form=form)
