@@ -20,7 +20,19 @@ MESSAGES = {
     "continue": _l("Continue"),
     "gone_title": _l("This link no longer works"),
     "gone_body": _l("The link may have been used already or be more than 7 days old, or the plan may have changed. Ask your adviser for a new link."),
+    "email_subject": _l("Your support plan is ready to read and sign"),
+    "email_body": _l("Hello {name},\n\nYour Individual Support Plan is ready. Read it and sign it here:\n\n{url}\n\n"
+                     "The link works once and stops working after {days} days. You will be asked for your date of "
+                     "birth first.\n\nIf you want help, or want the plan in another format, contact your adviser "
+                     "at {provider}."),
     "changes_title": _l("What has changed since you last signed"),
+    "change_added": _l("New in “{section}”: {item}"),
+    "change_changed": _l("Changed in “{section}”: {item}"),
+    "change_removed": _l("Taken out of “{section}”: {item}"),
+    "change_field": _l("“{section}” has changed."),
+    "needs": _l("What you need"),
+    "programme": _l("Your programme"),
+    "parties": _l("Who signs the plan"),
     "plan_title": _l("Your plan"),
     "declaration": _l("I have read this plan, or had it read to me. I understand it and I agree to it."),
     "declaration_missing": _l("Tick the box to say you agree to your plan"),

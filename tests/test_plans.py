@@ -498,3 +498,47 @@ def test_r_sign_2_signing_in_person_is_customer_mode_in_the_customers_language(c
     adviser = next(p for p in version.parties if p.role == "adviser")
     page = client.get(f"{base(customer, version)}/sign/{adviser.id}").get_data(as_text=True)
     assert "Sign out" in page and "govuk-radios" not in page
+
+
+def test_what_changed_reads_as_sentences_in_the_customers_language_and_names_the_provider(client, started, app):
+    """Issue 16: the customer re-signing a new version reads what changed in words, not a log."""
+    customer, plan, version = started
+    _ready_for_signature(client, customer, version)
+    for party in version.parties:
+        client.post(f"{base(customer, version)}/sign/{party.id}", data={
+            "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": party.name})
+    client.post(f"/customers/{customer.id}/plan/{plan.id}/revise", data={"reason": "Review"})
+    second = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.number == 2))
+    client.post(f"{base(customer, second)}/items/objectives/new", data={
+        "what": "Get a forklift licence", "how_often": "One course", "measure": "Licence passed",
+        "target_on": d(TODAY + timedelta(days=90)), "lock_version": lock(second)})
+    client.post(f"{base(customer, second)}/sections/goals", data={
+        "aspirations": "A job near home", "job_goal": "Forklift driver", "target_weekly_hours": "16",
+        "lock_version": lock(second)})
+    client.post(f"{base(customer, second)}/send", data={"lock_version": lock(second)})
+    db.session.refresh(second)
+    party = next(p for p in second.parties if p.role == "customer")
+    path = _send_link(client, customer, second, party)
+    phone = app.test_client()
+    phone.post(path, data={"date_of_birth": ["17", "5", "1990"]})
+    english = phone.get(path + "/plan?lang=en").get_data(as_text=True)
+    assert "New in “What you will work on”: Get a forklift licence" in english
+    assert "“Your goals” has changed." in english and "Changed:" not in english and "target on" not in english
+    assert customer.referrals[0].organisation.name in english  # "Given by" names the provider
+    welsh = phone.get(path + "/plan?lang=cy").get_data(as_text=True)
+    assert "Newydd yn" in welsh and "Changed" not in welsh
+
+
+def test_r_sign_2_the_signing_link_email_is_in_the_customers_language_first_and_names_the_provider(client, started):
+    from tests import mailbox
+
+    customer, plan, version = started
+    db.session.get(DwpRecord, customer.id).preferred_language = "cy"
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    _send_link(client, customer, version, party)
+    message = mailbox.newest("signing_link")
+    assert message.subject.startswith("Mae eich cynllun cymorth yn barod")
+    assert message.body.startswith("Helo ") and message.body.index("Hello ") > message.body.index("Helo ")
+    assert "?lang=cy" in message.body and "?lang=en" in message.body
+    assert customer.referrals[0].organisation.name in message.body

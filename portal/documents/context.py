@@ -132,7 +132,8 @@ def build_context(version, *, reader, lang, document_format, verification=None):
                         "by": date_in(o.target_on, lang), "done_on": date_in(o.achieved_on, lang)}
                        for n, o in enumerate(version.objectives, start=1)],
         "support": [{"description": s.description, "qualification": s.kind == "qualification",
-                     "given_by": s.deliverer_name or w["deliverers"].get(s.deliverer, ""),
+                     "given_by": s.deliverer_name or (version.organisation.name if s.deliverer == "provider"
+                                                      else w["deliverers"].get(s.deliverer, "")),
                      "planned": hours_in(s.planned_hours, lang) if s.planned_hours is not None else "",
                      "helps_with": "; ".join(o.what for o in s.objectives)}
                     for s in version.support_items],

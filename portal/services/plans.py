@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
-from portal import audit, locks
+from portal import audit, data_access, locks
 from portal.documents import service as documents
 from portal.extensions import db
 from portal.models import Referral, SigningLink
@@ -218,6 +218,11 @@ class Change:
     what: str
     before: object
     after: object
+    # For words a customer reads (issue 16): which section, added/changed/removed (or "field" for a
+    # section's own answers), and the item's own text.
+    section_key: str = ""
+    kind: str = "field"
+    item: str = ""
 
 
 def compare(older, newer):
@@ -227,22 +232,37 @@ def compare(older, newer):
     for section, fields in SCALAR_SECTIONS.items():
         for name in fields:
             if a[name] != b[name]:
-                changes.append(Change(SECTION_TITLES[section], name.replace("_", " ").capitalize(), a[name], b[name]))
+                changes.append(Change(SECTION_TITLES[section], name.replace("_", " ").capitalize(), a[name], b[name],
+                                      section))
     for section, (_model, fields) in LIST_MODELS.items():
         before = {row["key"]: row for row in a[section]}
         after = {row["key"]: row for row in b[section]}
         for key, row in after.items():
             label = _row_label(section, row)
             if key not in before:
-                changes.append(Change(SECTION_TITLES.get(section, section), f"Added: {label}", None, _row_text(row)))
+                changes.append(Change(SECTION_TITLES.get(section, section), f"Added: {label}", None, _row_text(row),
+                                      section, "added", label))
             elif before[key] != row:
                 changes.append(Change(SECTION_TITLES.get(section, section), f"Changed: {label}",
-                                      _row_text(before[key]), _row_text(row)))
+                                      _row_text(before[key]), _row_text(row), section, "changed", label))
         for key, row in before.items():
             if key not in after:
-                changes.append(Change(SECTION_TITLES.get(section, section), f"Removed: {_row_label(section, row)}",
-                                      _row_text(row), None))
+                label = _row_label(section, row)
+                changes.append(Change(SECTION_TITLES.get(section, section), f"Removed: {label}",
+                                      _row_text(row), None, section, "removed", label))
     return changes
+
+
+def changes_for_customer(older, newer):
+    """What changed, once per section and item, for the customer's own words (see `customer_words`):
+    a section's answers changing is one change, not one per field."""
+    found, seen = [], set()
+    for change in compare(older, newer):
+        key = (change.section_key, change.kind, change.item)
+        if key not in seen:
+            seen.add(key)
+            found.append(change)
+    return found
 
 
 def _row_label(section, row):
@@ -486,16 +506,24 @@ def create_signing_link(version, party, *, by, email, base_url):
     db.session.add(link)
     db.session.flush()
     url = base_url.rstrip("/") + url_for("signing.start", token=token)
-    mail.send(email, "Your support plan is ready to read and sign",
-              f"Hello {party.name},\n\nYour Individual Support Plan is ready. Read it and sign it here:\n\n{url}\n\n"
-              f"The link works once and stops working after {SIGNING_LINK_DAYS} days. You will be asked for your date "
-              "of birth first.\n\nIf you want help, or want the plan in another format, contact your adviser.\n\n"
-              "Mae eich cynllun cymorth yn barod. Gallwch ei ddarllen a'i lofnodi yn Gymraeg drwy'r ddolen uchod.\n",
-              purpose="signing_link")
+    first = data_access.customer_preferences(version.plan.customer_id)[0] if party.role == "customer" else "en"
+    mail.send(email, *_signing_email(party, url, version.organisation.name, first), purpose="signing_link")
     audit.record("plan.signing_link_sent", customer_id=version.plan.customer_id, subject_type="plan_signing_link",
                  subject_id=link.id, detail={"party": party.role})
     db.session.commit()
     return token
+
+
+def _signing_email(party, url, provider, first_lang):
+    """(subject, body) in English and Welsh, the customer's own language first (R-SIGN-2)."""
+    from portal.customer_words import words
+
+    languages = (first_lang, "cy" if first_lang == "en" else "en")
+    subject = " / ".join(str(words(lang)["email_subject"]) for lang in languages)
+    body = "\n\n* * *\n\n".join(
+        words(lang)["email_body"].format(name=party.name, url=f"{url}?lang={lang}", days=SIGNING_LINK_DAYS,
+                                         provider=provider) for lang in languages)
+    return subject, body + "\n"
 
 
 def usable_signing_link(token):

@@ -96,7 +96,7 @@ def read(token):
             session.pop(VERIFIED, None)
             return render_template("views/signing/done.html", text=text, lang=lang, page_lang=lang)
     earlier = plans.last_signed_by(version, link.party.role)
-    changes = plans.compare(earlier, version) if earlier else []
+    changes = plans.changes_for_customer(earlier, version) if earlier else []
     return render_template("views/signing/read.html", text=text, lang=lang, page_lang=lang, version=version,
                            party=link.party, labels=plan_rules, changes=changes, earlier=earlier, error=error,
                            large_print=document_format == "large_print", token=token, document_format=document_format,
