@@ -338,9 +338,14 @@ def customer_preferences(customer_id):
     return record.preferred_language or "en", record.format_needs or "standard"
 
 
+def may_see(user, customer_id, field_name):
+    """Whether the policy shows this field of this customer to this user in full."""
+    return decisions_for(user, customer_id)[field_name][0] == Access.FULL
+
+
 def is_esa_income_related(customer_id):
-    """R-HRS-5 needs to know this to warn before saving a long week; it is never shown, so every
-    provider may ask, including those whose policy hides the benefit (R-DATA-2)."""
+    """R-HRS-5 needs this to warn before saving a long week. Ask only for a user who may see the benefit
+    type (`may_see`): for others any answer that depended on it would disclose it (R-DATA-2)."""
     record = db.session.get(DwpRecord, customer_id)
     return record is not None and record.benefit_type == "ESA_IR"
 

@@ -105,19 +105,19 @@ def add(customer_id, referral_id, week):
     today = _today()
     form = HoursEntryForm()
     _prepare(form, referral, monday, today)
-    saved, esa_week = False, None
+    saved, esa = False, None
     if form.validate_on_submit():
-        saved, esa_week = _save(form, lambda confirmed: hours.record_entry(
+        saved, esa = _save(form, referral, lambda confirmed: hours.record_entry(
             referral, _facts(form), by=current_user, monday=monday, today=today, esa_confirmed=confirmed))
     if saved:
         flash("Activity added")
         return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week))
-    return _render_week(referral, monday, form, esa_week=esa_week)
+    return _render_week(referral, monday, form, esa=esa)
 
 
-def _save(form, action):
-    """Run a change and commit it; on a broken rule show it on the form, on a long ESA week ask first
-    (R-HRS-5). Returns (saved, the week's quarters needing confirmation or None)."""
+def _save(form, referral, action):
+    """Run a change and commit it; on a broken rule show it on the form, on a long week ask first
+    (R-HRS-5). Returns (saved, the NeedsEsaConfirmation to show or None)."""
     try:
         action(form.esa_confirmed.data == "yes")
         db.session.commit()
@@ -126,14 +126,17 @@ def _save(form, action):
         _show_problems(form, error)
     except hours.NeedsEsaConfirmation as warning:
         db.session.rollback()
+        if warning.names_benefit:  # the rollback took the audit of reading the benefit with it (R-DATA-7)
+            hours.audit_esa_check(referral.customer_id)
+            db.session.commit()
         form.esa_confirmed.data = "yes"
-        return False, warning.week_quarters
+        return False, warning
     else:
         return True, None
     return False, None
 
 
-def _render_week(referral, monday, form, esa_week=None, status=200):
+def _render_week(referral, monday, form, esa=None, status=200):
     entries = hours.week_entries(referral, monday)
     totals = hours.day_totals(referral, monday)
     return render_template(
@@ -141,7 +144,7 @@ def _render_week(referral, monday, form, esa_week=None, status=200):
         days=hours_rules.week_days(monday), entries=entries, day_totals=totals, week_total=sum(totals.values()),
         day_totals_json=json.dumps({day.isoformat(): quarters for day, quarters in totals.items()}),
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7), today=_today(), form=form,
-        esa_week=esa_week, amendments=hours.amendments_for_week(referral, monday),
+        esa=esa, amendments=hours.amendments_for_week(referral, monday),
         removed=hours.removed_entries(referral, monday), copy_form=ConfirmForm(),
         past_week=monday < hours_rules.week_start(_today()),
         may_record=has_permission(current_user, Permission.RECORD_HOURS) and referral.status.is_open,
@@ -158,7 +161,8 @@ def copy_previous(customer_id, referral_id, week):
         db.session.commit()
         message = f"{copied} {'activity' if copied == 1 else 'activities'} copied from last week"
         if left:
-            message += f"; {left} could not be copied (a future day, or an objective no longer in the plan)"
+            message += (f"; {left} could not be copied (a future day, an objective no longer in the plan, or more "
+                        "than 16 hours in the week, which needs checking with the customer first)")
         flash(message)
     return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week))
 
@@ -179,13 +183,13 @@ def change(customer_id, referral_id, entry_id):
         form.hours.data = hours_rules.hours_text(entry.quarters)
         form.description.data = entry.description
         form.lock_version.data = str(entry.lock_version)
-    esa_week, status = None, 200
+    esa, status = None, 200
     if form.validate_on_submit():
         saved = False
         try:
             if form.lock_version.data != str(entry.lock_version):
                 raise StaleDataError()
-            saved, esa_week = _save(form, lambda confirmed: hours.change_entry(
+            saved, esa = _save(form, referral, lambda confirmed: hours.change_entry(
                 entry, _facts(form), by=current_user, today=today, reason=form.reason.data, esa_confirmed=confirmed))
         except StaleDataError:
             db.session.rollback()
@@ -198,7 +202,7 @@ def change(customer_id, referral_id, entry_id):
             return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id,
                                     week=entry.week_start.isoformat()))
     return render_template("views/hours/change.html", referral=referral, customer_name=_name(referral), entry=entry,
-                           form=form, esa_week=esa_week,
+                           form=form, esa=esa,
                            past_week=hours.is_past_week(entry, today)), status
 
 
