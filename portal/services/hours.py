@@ -174,6 +174,12 @@ def record_entry(referral, facts, *, by, monday, today, esa_confirmed=False, obj
     return entry
 
 
+def may_change(entry, user):
+    """Sub-contractor staff change or remove only the entries their own organisation made (issue 12,
+    finding 6); the prime's staff keep the whole record of their customer."""
+    return not user.is_subcontractor_staff or entry.entered_by_organisation_id == user.organisation_id
+
+
 def is_past_week(entry, today):
     return entry.week_start < rules.week_start(today)
 

@@ -42,9 +42,12 @@ def _week_or_404(week):
 
 
 def _entry_or_404(referral, entry_id):
+    """An entry of this referral that the user may change (403 for another organisation's, finding 6)."""
     entry = db.session.get(HoursEntry, entry_id)
     if entry is None or entry.referral_id != referral.id or entry.removed_at is not None:
         abort(404)
+    if not hours.may_change(entry, current_user):
+        abort(403)
     return entry
 
 
@@ -141,7 +144,8 @@ def _render_week(referral, monday, form, esa=None, status=200):
     totals = hours.day_totals(referral, monday)
     return render_template(
         "views/hours/week.html", referral=referral, customer_name=_name(referral), monday=monday,
-        days=hours_rules.week_days(monday), entries=entries, day_totals=totals, week_total=sum(totals.values()),
+        days=hours_rules.week_days(monday), entries=entries, day_totals=totals,
+        changeable={e.id for e in entries if hours.may_change(e, current_user)}, week_total=sum(totals.values()),
         day_totals_json=json.dumps({day.isoformat(): quarters for day, quarters in totals.items()}),
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7), today=_today(), form=form,
         esa=esa, amendments=hours.amendments_for_week(referral, monday),
