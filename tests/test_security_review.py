@@ -50,3 +50,82 @@ def test_f6_subcontractor_staff_cannot_change_or_remove_the_primes_hours_entries
     # The prime's staff keep the whole record, the sub-contractor's entries too.
     sign_in_as(client, world.users["ses_adviser"])
     assert client.get(_hours_url(customer, primes.id, "change")).status_code == 200
+
+
+# Finding 7 ------------------------------------------------------------------------------------------
+
+
+def _plan_section(client, world):
+    from portal.models import Plan
+
+    customer = world.customers["ses_started"]
+    sign_in_as(client, world.users["ses_adviser"])
+    assert client.post(f"/customers/{customer.id}/plan/start/{customer.referrals[0].id}").status_code == 302
+    plan = db.session.scalar(select(Plan).where(Plan.customer_id == customer.id))
+    return f"/customers/{customer.id}/plan/{plan.versions[0].id}/sections/needs"
+
+
+def _replay(client, token):
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = token
+        session["_fresh"] = True
+
+
+def _end_every_session(world, reason):
+    from portal.models import UserSession
+    from portal.models.base import utcnow
+
+    for row in db.session.scalars(select(UserSession)).all():
+        row.ended_at, row.ended_reason = utcnow(), reason
+    db.session.commit()
+
+
+def _drafts():
+    from portal.models import UnsavedDraft
+
+    db.session.expire_all()
+    return db.session.scalars(select(UnsavedDraft)).all()
+
+
+def test_f7_a_signed_out_cookie_plants_no_draft(client, world):
+    url = _plan_section(client, world)
+    token = sign_in_as(client, world.users["ses_adviser"])
+    assert client.post("/sign-out").status_code == 302
+    _replay(client, token)
+    response = client.post(url, data={"needs_assessment": "Planted after sign-out"})
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert _drafts() == []
+    sign_in_as(client, world.users["ses_adviser"])
+    assert "Planted after sign-out" not in client.get(url).get_data(as_text=True)
+
+
+def test_f7_a_revoked_or_unknown_session_plants_no_draft(client, world):
+    url = _plan_section(client, world)
+    token = sign_in_as(client, world.users["ses_adviser"])
+    _end_every_session(world, "account disabled")
+    _replay(client, token)
+    client.post(url, data={"needs_assessment": "Planted after revocation"})
+    _replay(client, "no-such-session-token")
+    client.post(url, data={"needs_assessment": "Planted with an unknown token"})
+    assert _drafts() == []
+
+
+def test_f7_a_timed_out_session_keeps_its_draft_until_its_user_signs_in_again(client, world):
+    from portal.models import UserSession
+
+    url = _plan_section(client, world)
+    old = sign_in_as(client, world.users["ses_adviser"])
+    for row in db.session.scalars(select(UserSession)).all():
+        row.last_seen_at = row.last_seen_at - timedelta(minutes=31)
+    db.session.commit()
+    _replay(client, old)
+    client.post(url, data={"needs_assessment": "Typed while the session ran out"})
+    assert len(_drafts()) == 1
+    # Signed in again (and out): the timed-out cookie can no longer plant anything.
+    sign_in_as(client, world.users["ses_adviser"])
+    assert "Typed while the session ran out" in client.get(url).get_data(as_text=True)
+    client.post("/sign-out")
+    _replay(client, old)
+    client.post(url, data={"needs_assessment": "Planted with the old cookie"})
+    assert _drafts() == []
