@@ -129,3 +129,85 @@ def test_f7_a_timed_out_session_keeps_its_draft_until_its_user_signs_in_again(cl
     _replay(client, old)
     client.post(url, data={"needs_assessment": "Planted with the old cookie"})
     assert _drafts() == []
+
+
+# Finding 9 ------------------------------------------------------------------------------------------
+
+HUGE_IDS = (2**63, 10**30)
+
+
+def _with_huge(rule, rw, value):
+    values = dict(rw.values())
+    for argument in rule.arguments:
+        if rule._converters[argument].__class__.__name__ in ("IdConverter", "IntegerConverter"):
+            values[argument] = value
+    return route_world.url_for_rule(rule, values)
+
+
+def test_f9_an_id_above_2_63_on_every_int_route_answers_404_not_500(app, client, world):
+    rw = route_world.build(client, world)
+    int_rules = [r for r in app.url_map.iter_rules()
+                 if any(c.__class__.__name__ in ("IdConverter", "IntegerConverter") for c in r._converters.values())]
+    assert len(int_rules) > 30
+    for who in ("ses_manager", "inspector", "admin"):
+        sign_in_as(client, world.users[who])
+        answers = {}
+        for rule in int_rules:
+            for value in HUGE_IDS:
+                url = _with_huge(rule, rw, value)
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    answers[f"{method} {url}"] = client.open(url, method=method).status_code
+        # 404, as for any missing record (405 where Werkzeug finds a same-path rule for another method first).
+        assert {k: v for k, v in answers.items() if v not in (404, 405)} == {}
+        assert list(answers.values()).count(404) > len(answers) * 0.9
+    # The largest id a database holds is just a missing record, never a 500.
+    sign_in_as(client, world.users["ses_manager"])
+    biggest = [client.get(_with_huge(r, rw, 2**63 - 1)).status_code for r in int_rules if "GET" in r.methods]
+    assert max(biggest) < 500
+
+
+def test_f9_deeply_nested_json_to_the_api_answers_400(client, world):
+    from tests.test_api import issue_token
+
+    token = issue_token(client, world)
+    for body in ("[" * 100_000 + "]" * 100_000, '{"a":' * 5_000 + "1" + "}" * 5_000, "[" * 40 + "]" * 40):
+        response = client.post("/api/v1/referrals", data=body, content_type="application/json",
+                               headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"k{len(body)}"})
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert response.is_json and "nested" in response.get_data(as_text=True)
+
+
+def _pdf_with_object(body):
+    head = b"%PDF-1.7\n"
+    obj = b"1 0 obj\n" + body + b"\nendobj\n"
+    xref = len(head + obj)
+    return (head + obj + b"xref\n0 2\n0000000000 65535 f \n%010d 00000 n \ntrailer\n<</Size 2 /Root 1 0 R>>\n"
+            b"startxref\n%d\n%%%%EOF\n" % (len(head), xref))
+
+
+def test_f9_a_deeply_nested_or_malformed_pdf_on_the_public_verify_page_is_not_a_500(client, app_context):
+    import io
+
+    hostile = [_pdf_with_object(b"[" * 50_000 + b"]" * 50_000), _pdf_with_object(b"<</A " * 20_000 + b">>" * 20_000),
+               b"%PDF-1.7\n1 0 obj<<", b"%PDF-1.7\n" + b"\xff" * 5000, _pdf_with_object(b"<</Type /Catalog /AcroForm 9 0 R>>")]
+    for data in hostile:
+        response = client.post("/verify/", data={"document": (io.BytesIO(data), "plan.pdf")},
+                               content_type="multipart/form-data")
+        assert response.status_code < 500
+        page = response.get_data(as_text=True)
+        assert "Traceback" not in page and "RecursionError" not in page
+
+
+def test_f9_the_demo_password_is_deny_listed():
+    from portal.security.passwords import password_problem
+
+    for candidate in ("portal demo password", "Portal Demo Password", "portal demo password 2"):
+        assert password_problem(candidate, email="someone@provider.example") is not None, candidate
+
+
+def test_f9_trace_answers_405_with_an_allow_header(client, world):
+    for url in ("/", "/sign-in", "/verify/", "/api/v1/referrals"):
+        response = client.open(url, method="TRACE")
+        assert response.status_code == 405, url
+        assert response.headers.get("Allow"), url
+        assert "TRACE" not in response.headers["Allow"]
