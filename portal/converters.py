@@ -1,8 +1,9 @@
-"""URL converters. `<int:…>` refuses a number no database id can be (above 2**63 - 1) with a 404,
-as for any missing record, instead of letting the database driver overflow into a 500 (issue 12, finding 9)."""
+"""URL converters. `<int:…>` accepts only a number an id column can hold (PostgreSQL `integer`, up to
+2**31 - 1, which every id in the schema is): anything larger, 2**63 included, answers 404 as any
+missing record does, instead of overflowing in the database driver into a 500 (issue 12, finding 9)."""
 from werkzeug.routing import IntegerConverter
 
-LARGEST_ID = 2**63 - 1
+LARGEST_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
