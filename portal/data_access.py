@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Access, Appointment, Audience, Consent, ConsentKind, DwpRecord, PolicyRule, Referral, Role
-from portal.scope import referral_scope
+from portal.scope import open_referral_scope, referral_scope
 
 # (field, label) in the order a customer page shows them.
 DWP_FIELDS = (
@@ -145,9 +145,12 @@ def _consenting_organisation_id(user):
 
 
 def _programmes_in_scope(user, customer_ids):
+    """A provider's programmes with the customer, from its open referrals only: once its referral has
+    ended (completed, exited early, transferred) it sees no DWP-held field (R-REF-1, R-DATA-6)."""
+    provider = audience_for(user) in (Audience.PROVIDER, Audience.SUBCONTRACTOR)
     rows = db.session.execute(
-        select(Referral.customer_id, Referral.programme_id).where(Referral.customer_id.in_(customer_ids),
-                                                                  referral_scope(user))
+        select(Referral.customer_id, Referral.programme_id).where(
+            Referral.customer_id.in_(customer_ids), open_referral_scope(user) if provider else referral_scope(user))
     )
     programmes = defaultdict(set)
     for customer_id, programme_id in rows:
@@ -172,6 +175,8 @@ def decisions_for(user, customer_id):
     programme_ids = _programmes_in_scope(user, [customer_id]).get(customer_id, set()) if audiences else set()
     if audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER):
         programme_ids = programme_ids or {None}
+    if not programme_ids:
+        audiences = ()  # a former provider: rows for every programme must not match either
     accredited = bool(user.organisation and user.organisation.security_accredited)
     consents = None
     result = {}

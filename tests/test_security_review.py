@@ -211,3 +211,75 @@ def test_f9_trace_answers_405_with_an_allow_header(client, world):
         assert response.status_code == 405, url
         assert response.headers.get("Allow"), url
         assert "TRACE" not in response.headers["Allow"]
+
+
+# Finding 5 ------------------------------------------------------------------------------------------
+
+
+def _transfer(client, world, customer):
+    from tests.route_world import date_fields
+
+    referral = customer.referrals[0]
+    sign_in_as(client, world.users["ses_manager"])
+    response = client.post(f"/customers/{customer.id}/referrals/{referral.id}/transfer", data={
+        "organisation": str(world.orgs["ses_b"].id), "reason": "Moved house", **date_fields("effective_on", route_world.TODAY)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    return referral
+
+
+def test_f5_after_a_transfer_the_former_provider_sees_no_dwp_field_records_no_consent_and_no_other_staff(client, world):
+    from portal.models import Consent, ReferralStatus
+
+    customer = world.customers["sub_assigned"]
+    sign_in_as(client, world.users["ses_adviser"])
+    week = f"/customers/{customer.id}/referrals/{customer.referrals[0].id}/hours/{route_world.THIS_WEEK.isoformat()}"
+    assert client.post(week, data=_activity(route_world.THIS_WEEK)).status_code == 302
+    referral = _transfer(client, world, customer)
+    assert db.session.get(type(referral), referral.id).status == ReferralStatus.TRANSFERRED
+    # The receiving provider works with the customer, leaving traces in the access log.
+    sign_in_as(client, world.users["ses_b_adviser"])
+    receiving = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "Assigned Tosub" in receiving and "NE1 1AA" in receiving
+
+    for who in ("ses_adviser", "ses_manager", "sub_adviser"):
+        sign_in_as(client, world.users[who])
+        page = client.get(f"/customers/{customer.id}")
+        assert page.status_code == 200  # read-only access to its own records, for a year
+        text = page.get_data(as_text=True)
+        for value in ("Assigned Tosub", "NE1 1AA", "1 Test Street", "07700 900123", "customer@mail.example",
+                      "Universal Credit", "Alex"):
+            assert value not in text, (who, value)
+        assert client.get(week).status_code == 200  # its own hours, read-only
+        assert client.post(week, data=_activity(route_world.THIS_WEEK)).status_code == 403
+    sign_in_as(client, world.users["ses_adviser"])
+    before = db.session.scalars(select(Consent)).all()
+    assert client.get(f"/customers/{customer.id}/consents/new").status_code == 403
+    response = client.post(f"/customers/{customer.id}/consents/new", data={
+        "kind": "data_sharing", **route_world.date_fields("given_on", route_world.TODAY)})
+    assert response.status_code == 403 and db.session.scalars(select(Consent)).all() == before
+
+    sign_in_as(client, world.users["ses_manager"])
+    log = client.get(f"/customers/{customer.id}/access-log").get_data(as_text=True)
+    assert "adviser@ses_b.example" not in log and "manager@ses_b.example" not in log
+    assert "adviser@ses.example" in log  # its own staff it still sees
+
+
+def test_f5_a_former_provider_loses_the_customer_a_year_after_the_referral_ended(client, world):
+    from datetime import date
+
+    from portal.models import ReferralStatus
+    from tests.factories import make_customer
+
+    long_ago = make_customer(world.orgs["ses"], "SES", status=ReferralStatus.COMPLETED, referred_days_ago=500,
+                             first_name="Long", last_name="Gone")
+    lately = make_customer(world.orgs["ses"], "SES", status=ReferralStatus.COMPLETED, referred_days_ago=60,
+                           first_name="Lately", last_name="Done")
+    assert long_ago.referrals[0].ended_on < date.today() - timedelta(days=365)
+    sign_in_as(client, world.users["ses_manager"])
+    assert client.get(f"/customers/{long_ago.id}").status_code == 404
+    assert client.get(f"/customers/{lately.id}").status_code == 200
+    caseload = client.get("/caseload/?status=completed").get_data(as_text=True)
+    assert long_ago.reference not in caseload and lately.reference in caseload
+    assert "Lately Done" not in caseload  # completed: no DWP-held field, the name included
+    sign_in_as(client, world.users["inspector"])
+    assert client.get(f"/customers/{long_ago.id}").status_code == 200

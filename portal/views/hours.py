@@ -34,6 +34,13 @@ def _referral_or_404(customer_id, referral_id):
     return referral
 
 
+def _open_or_403(referral):
+    """A referral that has ended is kept read-only by its provider (R-REF-1, issue 12 finding 5)."""
+    if not referral.status.is_open:
+        abort(403)
+    return referral
+
+
 def _week_or_404(week):
     monday = hours_rules.parse_week(week)
     if monday is None:
@@ -103,7 +110,7 @@ def week(customer_id, referral_id, week):
 @bp.route("/<week>", methods=["POST"])
 @requires(Permission.RECORD_HOURS)
 def add(customer_id, referral_id, week):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     monday = _week_or_404(week)
     today = _today()
     form = HoursEntryForm()
@@ -158,7 +165,7 @@ def _render_week(referral, monday, form, esa=None, status=200):
 @bp.route("/<week>/copy-previous", methods=["POST"])
 @requires(Permission.RECORD_HOURS)
 def copy_previous(customer_id, referral_id, week):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     monday = _week_or_404(week)
     if ConfirmForm().validate_on_submit():
         copied, left = hours.copy_previous_week(referral, monday, by=current_user, today=_today())
@@ -174,7 +181,7 @@ def copy_previous(customer_id, referral_id, week):
 @bp.route("/entries/<int:entry_id>/change", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def change(customer_id, referral_id, entry_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     entry = _entry_or_404(referral, entry_id)
     form = ChangeHoursEntryForm(obj=None)
     today = _today()
@@ -213,7 +220,7 @@ def change(customer_id, referral_id, entry_id):
 @bp.route("/entries/<int:entry_id>/remove", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def remove(customer_id, referral_id, entry_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     entry = _entry_or_404(referral, entry_id)
     form = RemoveHoursEntryForm()
     today = _today()
@@ -235,7 +242,7 @@ def remove(customer_id, referral_id, entry_id):
 @bp.route("/job/new", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def new_job(customer_id, referral_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     form = InWorkJobForm()
     if form.validate_on_submit():
         try:
@@ -255,7 +262,7 @@ def new_job(customer_id, referral_id):
 @bp.route("/job/<int:job_id>/weeks", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def worked_week(customer_id, referral_id, job_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     job = db.session.get(InWorkJob, job_id)
     if job is None or job.referral_id != referral.id:
         abort(404)
