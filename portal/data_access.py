@@ -355,6 +355,24 @@ def is_esa_income_related(customer_id):
     return record is not None and record.benefit_type == "ESA_IR"
 
 
+DWP_TABLE = DwpRecord.__tablename__
+
+
+def subject_access_record(customer_id):
+    """Everything DWP holds about a customer, unmasked, for a subject access export (UK GDPR Art. 15).
+    Only for a DWP user allowed to export it (Permission.EXPORT_SUBJECT_ACCESS); the caller audits it."""
+    record = db.session.get(DwpRecord, customer_id)
+    if record is None:
+        return []
+    rows = []
+    for column in DwpRecord.__table__.columns:
+        if column.name in ("customer_id", "search_name"):
+            continue
+        rows.append((column.name, FIELD_LABELS.get(column.name, column.name.replace("_", " ").capitalize()),
+                     getattr(record, column.name)))
+    return rows
+
+
 def new_dwp_record(customer, facts):
     """Create the DWP record from a referral officer's entry (a write, not a read)."""
     record = DwpRecord(customer=customer, **facts)

@@ -73,6 +73,8 @@ MATRIX = {
     # A customer.
     "GET /customers/<int:customer_id>": "302 200 200 200 200 404 404 200 200 403",
     "GET /customers/<int:customer_id>/access-log": "302 403 200 403 403 403 404 403 200 403",
+    # Subject access (UK GDPR Art. 15) goes through DWP: the referral officer exports everything.
+    "GET /customers/<int:customer_id>/subject-access.zip": "302 403 403 403 403 403 403 200 403 403",
     "GET /customers/<int:customer_id>/consents/": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/consents/new": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/consents/<int:consent_id>/withdraw": "302 200 200 403 403 404 404 403 403 403",
