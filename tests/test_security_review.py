@@ -283,3 +283,30 @@ def test_f5_a_former_provider_loses_the_customer_a_year_after_the_referral_ended
     assert "Lately Done" not in caseload  # completed: no DWP-held field, the name included
     sign_in_as(client, world.users["inspector"])
     assert client.get(f"/customers/{long_ago.id}").status_code == 200
+
+
+# Finding 10 -----------------------------------------------------------------------------------------
+
+
+def test_f10_provider_managers_see_their_own_packs_but_not_those_an_inspector_built_about_them(client, world):
+    from portal.models import InspectionPack
+
+    programme_id = world.customers["ses_started"].referrals[0].programme_id
+    form = {"organisation_id": str(world.orgs["ses"].id), "programme_id": str(programme_id),
+            **route_world.date_fields("date_from", route_world.TODAY - timedelta(days=7)),
+            **route_world.date_fields("date_to", route_world.TODAY)}
+    sign_in_as(client, world.users["inspector"])
+    assert client.post("/inspection-packs/", data=form).status_code == 302
+    inspectors = db.session.scalar(select(InspectionPack))
+    sign_in_as(client, world.users["ses_manager"])
+    assert client.post("/inspection-packs/", data=form).status_code == 302
+    own = db.session.scalar(select(InspectionPack).where(InspectionPack.id != inspectors.id))
+
+    listing = client.get("/inspection-packs/").get_data(as_text=True)
+    assert f"/inspection-packs/{own.id}" in listing and f"/inspection-packs/{inspectors.id}" not in listing
+    for suffix in ("", "/progress", "/download"):
+        assert client.get(f"/inspection-packs/{inspectors.id}{suffix}").status_code == 404, suffix
+        assert client.get(f"/inspection-packs/{own.id}{suffix}").status_code == 200, suffix
+    # The inspector keeps their own.
+    sign_in_as(client, world.users["inspector"])
+    assert client.get(f"/inspection-packs/{inspectors.id}/download").status_code == 200
