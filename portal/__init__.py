@@ -100,6 +100,9 @@ def register_security(app):
 
 
 def register_blueprints(app):
+    from portal import converters
+
+    converters.register(app)  # before any route is added: rules bind their converters when added
     from portal.views import (
         admin, api, auth, caseload, cohorts, consents, customers, documents, health, home, hours, packs, plans, policy,
         referrals, signing, staff, verify,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Access, Appointment, Audience, Consent, ConsentKind, DwpRecord, PolicyRule, Referral, Role
-from portal.scope import referral_scope
+from portal.scope import open_referral_scope, referral_scope
 
 # (field, label) in the order a customer page shows them.
 DWP_FIELDS = (
@@ -145,9 +145,12 @@ def _consenting_organisation_id(user):
 
 
 def _programmes_in_scope(user, customer_ids):
+    """A provider's programmes with the customer, from its open referrals only: once its referral has
+    ended (completed, exited early, transferred) it sees no DWP-held field (R-REF-1, R-DATA-6)."""
+    provider = audience_for(user) in (Audience.PROVIDER, Audience.SUBCONTRACTOR)
     rows = db.session.execute(
-        select(Referral.customer_id, Referral.programme_id).where(Referral.customer_id.in_(customer_ids),
-                                                                  referral_scope(user))
+        select(Referral.customer_id, Referral.programme_id).where(
+            Referral.customer_id.in_(customer_ids), open_referral_scope(user) if provider else referral_scope(user))
     )
     programmes = defaultdict(set)
     for customer_id, programme_id in rows:
@@ -172,6 +175,8 @@ def decisions_for(user, customer_id):
     programme_ids = _programmes_in_scope(user, [customer_id]).get(customer_id, set()) if audiences else set()
     if audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER):
         programme_ids = programme_ids or {None}
+    if not programme_ids:
+        audiences = ()  # a former provider: rows for every programme must not match either
     accredited = bool(user.organisation and user.organisation.security_accredited)
     consents = None
     result = {}
@@ -338,11 +343,34 @@ def customer_preferences(customer_id):
     return record.preferred_language or "en", record.format_needs or "standard"
 
 
+def may_see(user, customer_id, field_name):
+    """Whether the policy shows this field of this customer to this user in full."""
+    return decisions_for(user, customer_id)[field_name][0] == Access.FULL
+
+
 def is_esa_income_related(customer_id):
-    """R-HRS-5 needs to know this to warn before saving a long week; it is never shown, so every
-    provider may ask, including those whose policy hides the benefit (R-DATA-2)."""
+    """R-HRS-5 needs this to warn before saving a long week. Ask only for a user who may see the benefit
+    type (`may_see`): for others any answer that depended on it would disclose it (R-DATA-2)."""
     record = db.session.get(DwpRecord, customer_id)
     return record is not None and record.benefit_type == "ESA_IR"
+
+
+DWP_TABLE = DwpRecord.__tablename__
+
+
+def subject_access_record(customer_id):
+    """Everything DWP holds about a customer, unmasked, for a subject access export (UK GDPR Art. 15).
+    Only for a DWP user allowed to export it (Permission.EXPORT_SUBJECT_ACCESS); the caller audits it."""
+    record = db.session.get(DwpRecord, customer_id)
+    if record is None:
+        return []
+    rows = []
+    for column in DwpRecord.__table__.columns:
+        if column.name in ("customer_id", "search_name"):
+            continue
+        rows.append((column.name, FIELD_LABELS.get(column.name, column.name.replace("_", " ").capitalize()),
+                     getattr(record, column.name)))
+    return rows
 
 
 def new_dwp_record(customer, facts):

@@ -12,6 +12,9 @@ from portal.models.base import utcnow
 from portal.security.tokens import token_hash
 
 KEEP_FOR = timedelta(hours=24)
+# Only a session that ran out of time leaves work worth keeping; one that was signed out, revoked or
+# ended with the account planted nothing (issue 12, finding 7).
+TIMED_OUT = {"idle timeout", "absolute timeout"}
 RECOVERABLE_ENDPOINTS = {"plans.section", "plans.item"}
 NEVER_KEPT = {"csrf_token", "lock_version"}
 
@@ -24,7 +27,7 @@ def stash_expired_post():
     if not token:
         return False
     ended = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
-    if ended is None:
+    if not _timed_out_lately(ended):
         return False
     fields = {key: request.form.getlist(key) for key in request.form if key not in NEVER_KEPT}
     if not fields:
@@ -34,6 +37,22 @@ def stash_expired_post():
     db.session.add(UnsavedDraft(user_id=ended.user_id, path=request.path, form_json=json.dumps(fields)))
     db.session.commit()
     return True
+
+
+def _timed_out_lately(ended):
+    """A session that timed out in the last KEEP_FOR, and after which its user has not signed in again
+    (a later sign-in and sign-out would otherwise leave the old cookie able to plant text)."""
+    if ended is None or ended.ended_at is None or ended.ended_reason not in TIMED_OUT:
+        return False
+    if _aware(ended.ended_at) < utcnow() - KEEP_FOR:
+        return False
+    later = db.session.scalar(select(UserSession.id).where(UserSession.user_id == ended.user_id,
+                                                         UserSession.created_at > ended.created_at).limit(1))
+    return later is None
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def take(user, path):

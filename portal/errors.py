@@ -45,12 +45,16 @@ def register(app):
         code = error.code or 500
         if code >= 500:
             return database_or_server_error(error)
+        # The exception's own headers that a client needs (Allow on a 405, Retry-After), never its body.
+        kept = [(k, v) for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")]
         if request.path.startswith("/api/"):
             from portal.views.api import error_response
 
-            return error_response(code, "request", TITLES.get(code, error.name))
+            response = error_response(code, "request", TITLES.get(code, error.name))
+            response.headers.extend(kept)
+            return response
         title = TITLES.get(code, error.name)
-        return render_template("views/errors/http.html", title=title, code=code), code
+        return render_template("views/errors/http.html", title=title, code=code), code, kept
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

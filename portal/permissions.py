@@ -40,6 +40,7 @@ class Permission(enum.StrEnum):
     RECORD_HOURS = "record_hours"
     MANAGE_COHORTS = "manage_cohorts"
     BUILD_INSPECTION_PACK = "build_inspection_pack"
+    EXPORT_SUBJECT_ACCESS = "export_subject_access"
 
 
 ROLE_PERMISSIONS = {
@@ -59,6 +60,8 @@ ROLE_PERMISSIONS = {
     Role.REFERRAL_OFFICER: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.CREATE_REFERRAL,
         Permission.CONFIRM_ELIGIBILITY, Permission.TRANSFER_REFERRAL,
+        # Subject access requests go through DWP (the controller; providers are processors).
+        Permission.EXPORT_SUBJECT_ACCESS,
     },
     # Inspectors read; nothing in their set changes a customer's record.
     Role.INSPECTOR: {

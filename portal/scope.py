@@ -1,13 +1,21 @@
 """Which customers and referrals a user may reach (R-DATA-6), and fetch helpers that 404.
 
 Another organisation's record answers exactly as a missing one does, and the attempt is audited.
+A provider whose referral has ended (completed, exited early or transferred: R-REF-1) keeps read-only
+access to its own records of that customer for FORMER_PROVIDER_ACCESS after the end date, and no
+DWP-held field at all (portal/data_access.py); then the customer leaves its reach (issue 12, finding 5).
 """
+from datetime import date, timedelta
+
 from flask import abort
-from sqlalchemy import exists, false, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Customer, Referral, Role
+from portal.models import Customer, Referral, ReferralStatus, Role
+
+OPEN_STATUSES = (ReferralStatus.REFERRED, ReferralStatus.STARTED)
+FORMER_PROVIDER_ACCESS = timedelta(days=365)
 
 
 def referral_scope(user):
@@ -16,9 +24,23 @@ def referral_scope(user):
         return true()
     if user.role.is_provider and user.organisation_id is not None:
         if user.is_subcontractor_staff:
-            return Referral.subcontractor_id == user.organisation_id
-        return Referral.organisation_id == user.organisation_id
+            return and_(Referral.subcontractor_id == user.organisation_id, _not_long_ended())
+        return and_(Referral.organisation_id == user.organisation_id, _not_long_ended())
     return false()
+
+
+def _not_long_ended():
+    cutoff = date.today() - FORMER_PROVIDER_ACCESS
+    return or_(Referral.status.in_(OPEN_STATUSES), Referral.ended_on.is_(None), Referral.ended_on >= cutoff)
+
+
+def open_referral_scope(user):
+    """The referrals in the user's scope that are still open: the ones a provider may act on."""
+    return and_(referral_scope(user), Referral.status.in_(OPEN_STATUSES))
+
+
+def has_open_referral(user, customer_id):
+    return db.session.scalar(select(exists().where(Referral.customer_id == customer_id, open_referral_scope(user))))
 
 
 def customer_scope(user):

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Cohort, Consent, HoursEntry, InspectionPack, InWorkJob, Plan, Role
+from portal.models import ApiClient, Cohort, Consent, HoursEntry, InspectionPack, InWorkJob, Plan, Role, User
 from portal.services import api_clients, hours_rules
 from tests.factories import make_user, sign_in_as
 
@@ -91,8 +91,11 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
     _ok(client.post("/inspection-packs/", data={
         "organisation_id": str(world.orgs[organisation_key].id), "programme_id": str(referral.programme_id),
         **date_fields("date_from", TODAY - timedelta(days=30)), **date_fields("date_to", TODAY)}), "inspection pack")
-    client_row = api_clients.create_client("DWP referrals system")
-    staff_member = make_user(f"staff@{organisation_key}.example", Role.ADVISER, world.orgs[organisation_key])
+    # A second build in one test (two customers) shares the API client and the staff member.
+    client_row = (db.session.scalar(select(ApiClient).where(ApiClient.name == "DWP referrals system"))
+                  or api_clients.create_client("DWP referrals system"))
+    staff_member = (db.session.scalar(select(User).where(User.email == f"staff@{organisation_key}.example"))
+                    or make_user(f"staff@{organisation_key}.example", Role.ADVISER, world.orgs[organisation_key]))
     with client.session_transaction() as session:
         session.clear()
     entry = db.session.scalar(select(HoursEntry).where(HoursEntry.referral_id == referral.id))

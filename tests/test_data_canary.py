@@ -2,16 +2,18 @@
 
 Each provider role, with and without the customer's consent, requests every GET route of the
 application (walked from `app.url_map`, so new routes are covered without touching this file),
-including the CSV downloads, in English and in Welsh. No marker of a field the policy hides may appear
+including the CSV downloads, in English and in Welsh, then posts every form about a customer. No marker of a field the policy hides may appear
 in any body, header or file name. Positive controls prove the crawl reaches the pages that show data.
 """
 import io
 import re
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from portal.extensions import db
 from portal.models import ReferralStatus
 from tests import route_world
 from tests.factories import make_customer, sign_in_as
@@ -101,6 +103,24 @@ def crawl(app, client, rw):
     return seen
 
 
+def post_crawl(app, client, rw):
+    """Every POST form about a customer, after the GET crawl (it changes things), with the page each
+    redirect leads to: form errors, warnings and flash messages are replies too (issue 12, finding 2)."""
+    values = rw.values()
+    seen = []
+    for rule in sorted((r for r in app.url_map.iter_rules() if _about_a_customer(r)),
+                       key=lambda r: (r.endpoint not in FIRST, r.rule)):
+        url = route_world.url_for_rule(rule, values)
+        response = client.post(url, data=_post_data(rule, rw))
+        replies = [response]
+        if response.status_code in (302, 303):
+            replies.append(client.get(response.headers["Location"]))
+        for reply in replies:
+            headers = "\n".join(f"{k}: {v}" for k, v in reply.headers.items())
+            seen.append(("POST " + url, reply.status_code, headers + "\n" + readable(reply.data)))
+    return seen
+
+
 def readable(data):
     """What a person could read in a response: a page, a CSV, the text of a Word document, each file of a zip.
     A PDF's text is glyph codes of subset fonts, so the Word document made from the same context stands in
@@ -128,7 +148,7 @@ def test_no_hidden_dwp_field_reaches_any_page_download_or_header(app, client, wo
         session.clear()
     sign_in_as(client, world.users[who])
 
-    pages = crawl(app, client, rw)
+    pages = crawl(app, client, rw) + post_crawl(app, client, rw)
     answered = [url for url, status, _ in pages if status == 200]
     assert [url for url, status, _ in pages if status >= 500] == []  # an error page would hide a leak
     assert any(f"/customers/{customer.id}" in url for url in answered), "the crawl never reached the customer"
@@ -151,3 +171,114 @@ def test_the_inspector_sees_every_field_including_the_markers_providers_never_se
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     for field in ("nino", "sanction_history", "health_summary", "medical_details", "address"):
         assert MARKERS[field] in page, field
+
+
+# POST replies (issue 12, finding 2) ------------------------------------------------------------
+
+HIDDEN_BENEFIT = [("J2E adviser", "j2e", "J2E", "j2e_adviser"), ("sub-contractor adviser", "sub", "SES", "sub_adviser")]
+FIRST = ("hours.add", "hours.change", "hours.copy_previous")  # the forms R-HRS-5 answers; before anything ends the referral
+LONG_DAY = "17"
+
+
+def twin(world, key, organisation_key, code, benefit):
+    prime = world.orgs["ses"] if organisation_key == "sub" else world.orgs[organisation_key]
+    customer = make_customer(prime, code, status=ReferralStatus.STARTED, referred_days_ago=62,
+                             subcontractor=world.orgs["sub"] if organisation_key == "sub" else None,
+                             first_name="Twin", last_name="Customer", benefit_type=benefit, wca_group="WRAG")
+    world.customers[key] = customer
+    return customer
+
+
+def _activity(on, hours_text):
+    return {"on": on.isoformat(), "activity": "cv_and_applications", "source": "provider", "mode": "face_to_face",
+            "hours": hours_text, "description": "Long day of applications", "objective": ""}
+
+
+def _post_data(rule, rw):
+    if rule.endpoint == "hours.add":
+        return _activity(route_world.THIS_WEEK, LONG_DAY)
+    if rule.endpoint == "hours.change":
+        return {**_activity(route_world.THIS_WEEK, LONG_DAY), "lock_version": str(rw.entry.lock_version)}
+    return {}
+
+
+def _about_a_customer(rule):
+    return "POST" in rule.methods and ({"customer_id", "referral_id", "cohort_id"} & set(rule.arguments))
+
+
+def _same_for_both(response):
+    """A reply with what legitimately differs between two customers (ids, references, dates, the
+    per-request nonce) taken out."""
+    headers = {k: v for k, v in response.headers.items() if k not in ("Set-Cookie", "Content-Security-Policy")}
+    text = response.get_data(as_text=True) + "\n" + "\n".join(f"{k}: {v}" for k, v in sorted(headers.items()))
+    text = re.sub(r'(nonce|csrf_token" value|data-csrf-token)="[^"]*"', r'\1=""', text)
+    return response.status_code, re.sub(r"\d+", "#", text)
+
+
+@pytest.mark.parametrize("scenario, organisation_key, code, who", HIDDEN_BENEFIT, ids=[s[0] for s in HIDDEN_BENEFIT])
+def test_f2_r_data_2_no_post_reply_differs_by_a_hidden_benefit_type(app, client, world, scenario, organisation_key,
+                                                                    code, who):
+    """Issue 12 finding 2: a user who may not see the benefit type gets exactly the same reply for an
+    ESA (income-related) customer as for a Universal Credit one, on every POST form about a customer,
+    starting with the hours forms' 16-hour confirmation (R-HRS-5, R-DATA-2)."""
+    from portal.services import hours as hours_service
+
+    prime_key = "ses" if organisation_key == "sub" else organisation_key
+    twins = {"esa": twin(world, "esa", organisation_key, code, "ESA_IR"),
+             "plain": twin(world, "plain", organisation_key, code, "UC")}
+    worlds = {key: route_world.build(client, world, customer_key=key, organisation_key=prime_key) for key in twins}
+    last_monday = route_world.THIS_WEEK - timedelta(days=7)
+    for rw in worlds.values():  # last week already long, for "copy last week"
+        facts = hours_service.EntryFacts(on=last_monday, activity="cv_and_applications", source="provider",
+                                         source_name=None, objective_id=None, mode="face_to_face", quarters=17 * 4,
+                                         description="Long day")
+        hours_service.record_entry(rw.referral, facts, by=world.users[f"{prime_key}_adviser"], monday=last_monday,
+                                   today=route_world.TODAY, esa_confirmed=True, objective_required=False)
+    db.session.commit()
+    sign_in_as(client, world.users[who])
+
+    rules = sorted((r for r in app.url_map.iter_rules() if _about_a_customer(r)),
+                   key=lambda r: (r.endpoint not in FIRST, FIRST.index(r.endpoint) if r.endpoint in FIRST else 0,
+                                  r.rule))
+    values = {key: rw.values() for key, rw in worlds.items()}  # before the walk removes things
+    data = {key: {rule.endpoint: _post_data(rule, rw) for rule in rules} for key, rw in worlds.items()}
+    differences, replies = [], []
+    for rule in rules:
+        answers = {}
+        for key in worlds:
+            url = route_world.url_for_rule(rule, values[key])
+            response = client.post(url, data=data[key][rule.endpoint])
+            assert response.status_code < 500, (url, response.status_code)
+            answers[key] = [_same_for_both(response)]
+            replies.append(response.get_data(as_text=True))
+            if response.status_code in (302, 303):  # the page it leads to, with its flash message
+                followed = client.get(response.headers["Location"])
+                answers[key].append(_same_for_both(followed))
+                replies.append(followed.get_data(as_text=True))
+        if answers["esa"] != answers["plain"]:
+            differences.append(rule.endpoint)
+    assert differences == []
+    everything = "\n".join(replies)
+    assert "Employment and Support Allowance" not in everything
+    assert "can be affected by more than 16 hours a week of support" in everything  # asked for both alike
+
+
+def test_f2_a_user_who_may_see_the_benefit_is_warned_by_name_and_the_reading_is_audited(client, world):
+    """The SES adviser may see the benefit type: the warning names it, and each reading of the benefit for
+    the 16-hour rule is audited (R-DATA-7) for an ESA customer and a UC customer alike."""
+    from portal.models import AuditEvent
+
+    readings = {}
+    for benefit in ("ESA_IR", "UC"):
+        customer = twin(world, benefit, "ses", "SES", benefit)
+        sign_in_as(client, world.users["ses_adviser"])
+        url = f"/customers/{customer.id}/referrals/{customer.referrals[0].id}/hours/{route_world.THIS_WEEK.isoformat()}"
+        response = client.post(url, data=_activity(route_world.THIS_WEEK, LONG_DAY))
+        page = response.get_data(as_text=True)
+        assert ("Employment and Support Allowance (income-related)" in page) is (benefit == "ESA_IR")
+        readings[benefit] = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "hours.esa_checked",
+                                     AuditEvent.customer_id == customer.id)).all()
+    assert len(readings["ESA_IR"]) == len(readings["UC"]) == 1
+    assert all(e.actor_id == world.users["ses_adviser"].id and "benefit_type" in e.detail
+               for events in readings.values() for e in events)

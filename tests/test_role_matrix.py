@@ -73,6 +73,8 @@ MATRIX = {
     # A customer.
     "GET /customers/<int:customer_id>": "302 200 200 200 200 404 404 200 200 403",
     "GET /customers/<int:customer_id>/access-log": "302 403 200 403 403 403 404 403 200 403",
+    # Subject access (UK GDPR Art. 15) goes through DWP: the referral officer exports everything.
+    "GET /customers/<int:customer_id>/subject-access.zip": "302 403 403 403 403 403 403 200 403 403",
     "GET /customers/<int:customer_id>/consents/": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/consents/new": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/consents/<int:consent_id>/withdraw": "302 200 200 403 403 404 404 403 403 403",
@@ -116,16 +118,17 @@ MATRIX = {
     # The public verification page (no code in the route world is a real one).
     "GET /verify/": "200 200 200 200 200 200 200 200 200 200",
     "GET /verify/<code>": "404 404 404 404 404 404 404 404 404 404",
-    # Weekly hours: the sub-contractor records the hours it delivers; inspectors read.
+    # Weekly hours: the sub-contractor records the hours it delivers and changes only its own (the route
+    # world's entry is the prime's); inspectors read.
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/": "302 200 200 200 200 404 404 403 200 403",
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/<week>": "302 200 200 200 200 404 404 403 200 403",
     "POST /customers/<int:customer_id>/referrals/<int:referral_id>/hours/<week>": "302  ok  ok  ok  ok 404 404 403 403 403",
     "POST /customers/<int:customer_id>/referrals/<int:referral_id>/hours/<week>/copy-previous":
         "302  ok  ok  ok  ok 404 404 403 403 403",
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/entries/<int:entry_id>/change":
-        "302 200 200 200 200 404 404 403 403 403",
+        "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/entries/<int:entry_id>/remove":
-        "302 200 200 200 200 404 404 403 403 403",
+        "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/summary": "302 200 200 200 200 404 404 403 200 403",
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/export.csv":
         "302 200 200 200 200 404 404 403 200 403",

@@ -19,7 +19,7 @@ from portal.documents import service as documents
 from portal.extensions import db
 from portal.models import (
     AGREED_STATUSES, Customer, DocumentOriginal, HoursEntry, InspectionPack, Organisation, OrganisationKind,
-    PackStatus, Plan, PlanVersion, Programme, Referral, Role, VersionSeal,
+    PackStatus, Plan, PlanVersion, Programme, Referral, Role, User, VersionSeal,
 )
 from portal.models.base import utcnow
 from portal.services.hours import live_entries
@@ -52,15 +52,26 @@ def packs_for(user):
     if user.role == Role.INSPECTOR:
         query = query.where(InspectionPack.requested_by_id == user.id)
     else:
-        query = query.where(InspectionPack.organisation_id == user.organisation_id)
+        query = query.where(InspectionPack.organisation_id == user.organisation_id,
+                            InspectionPack.requested_by_id.in_(_staff_of(user.organisation_id)))
     return db.session.scalars(query).all()
+
+
+def _staff_of(organisation_id):
+    return select(User.id).where(User.organisation_id == organisation_id)
 
 
 def pack_or_none(user, pack_id):
     pack = db.session.get(InspectionPack, pack_id)
     if pack is None:
         return None
-    mine = pack.requested_by_id == user.id if user.role == Role.INSPECTOR else pack.organisation_id == user.organisation_id
+    if user.role == Role.INSPECTOR:
+        mine = pack.requested_by_id == user.id
+    else:
+        # A provider's managers see the packs their own organisation built, not those an inspector built
+        # about it: an inspection's scope and timing are the inspector's (issue 12, finding 10; README).
+        mine = pack.organisation_id == user.organisation_id and pack.requested_by is not None \
+            and pack.requested_by.organisation_id == user.organisation_id
     return pack if mine else None
 
 

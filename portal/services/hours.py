@@ -22,11 +22,13 @@ class HoursError(Exception):
 
 
 class NeedsEsaConfirmation(Exception):
-    """R-HRS-5: the week would pass 16 hours for an ESA (income-related) claimant."""
+    """R-HRS-5: the week would pass 16 hours for an ESA (income-related) claimant. When the user may not
+    see the benefit type (R-DATA-2), every customer's long week asks alike and `names_benefit` is False."""
 
-    def __init__(self, week_quarters):
+    def __init__(self, week_quarters, names_benefit=True):
         super().__init__("confirm")
         self.week_quarters = week_quarters
+        self.names_benefit = names_benefit
 
 
 def period_of(referral):
@@ -127,10 +129,25 @@ def check(referral, facts, *, monday, today, leaving_out=None, objective_require
         raise HoursError(problems)
 
 
-def _check_esa(referral, monday, added_quarters, confirmed, leaving_out=None):
+def _check_esa(referral, monday, added_quarters, confirmed, by, leaving_out=None):
+    """R-HRS-5 without leaking R-DATA-2: a user who may not see the benefit type is asked to confirm every
+    week over 16 hours, in words that name no benefit, and the benefit is never read for them, so no
+    reply differs by it. For a user who may see it, reading it is audited (R-DATA-7) whatever it holds."""
     week = _quarters_else(referral, monday=monday, leaving_out=leaving_out) + added_quarters
-    if not confirmed and rules.needs_esa_confirmation(week, data_access.is_esa_income_related(referral.customer_id)):
+    if confirmed or not rules.needs_esa_confirmation(week, True):
+        return
+    if not data_access.may_see(by, referral.customer_id, "benefit_type"):
+        raise NeedsEsaConfirmation(week, names_benefit=False)
+    esa = data_access.is_esa_income_related(referral.customer_id)
+    audit_esa_check(referral.customer_id)
+    if esa:
         raise NeedsEsaConfirmation(week)
+
+
+def audit_esa_check(customer_id):
+    """R-DATA-7: the benefit type was read for the 16-hour rule (one event whether or not it warned)."""
+    audit.record("hours.esa_checked", customer_id=customer_id,
+                 detail={"through": "hours rule", "fields": ["benefit_type"]})
 
 
 def _apply(entry, facts):
@@ -155,7 +172,7 @@ def _lock_record(referral):
 def record_entry(referral, facts, *, by, monday, today, esa_confirmed=False, objective_required=True):
     _lock_record(referral)
     check(referral, facts, monday=monday, today=today, objective_required=objective_required)
-    _check_esa(referral, monday, facts.quarters, esa_confirmed)
+    _check_esa(referral, monday, facts.quarters, esa_confirmed, by)
     entry = HoursEntry(referral_id=referral.id, entered_by_id=by.id, entered_by_organisation_id=by.organisation_id)
     _apply(entry, facts)
     db.session.add(entry)
@@ -163,6 +180,12 @@ def record_entry(referral, facts, *, by, monday, today, esa_confirmed=False, obj
     audit.record("hours.recorded", customer_id=referral.customer_id, subject_type="hours_entry", subject_id=entry.id,
                  detail={"on": facts.on.isoformat(), "quarters": facts.quarters, "week": monday.isoformat()})
     return entry
+
+
+def may_change(entry, user):
+    """Sub-contractor staff change or remove only the entries their own organisation made (issue 12,
+    finding 6); the prime's staff keep the whole record of their customer."""
+    return not user.is_subcontractor_staff or entry.entered_by_organisation_id == user.organisation_id
 
 
 def is_past_week(entry, today):
@@ -188,7 +211,7 @@ def change_entry(entry, facts, *, by, today, reason, esa_confirmed=False):
     _reason_needed(entry, reason, today)
     _lock_record(entry.referral)
     check(entry.referral, facts, monday=monday, today=today, leaving_out=entry.id)
-    _check_esa(entry.referral, monday, facts.quarters, esa_confirmed, leaving_out=entry.id)
+    _check_esa(entry.referral, monday, facts.quarters, esa_confirmed, by, leaving_out=entry.id)
     db.session.add(HoursAmendment(entry=entry, kind="changed", reason=(reason or "").strip() or None,
                                   before=_snapshot(entry), changed_by_id=by.id))
     _apply(entry, facts)
@@ -207,7 +230,8 @@ def remove_entry(entry, *, by, today, reason):
 
 def copy_previous_week(referral, monday, *, by, today):
     """The previous week's pattern, one day later by a week each: what fits the rules is recorded,
-    what does not (a future day, an objective no longer in the plan) is left for the adviser."""
+    what does not (a future day, an objective no longer in the plan, a week passing 16 hours that needs
+    checking with the customer, R-HRS-5) is left for the adviser."""
     _lock_record(referral)
     if week_entries(referral, monday):
         # Copying is for an empty week; a second click must not copy the week twice.

@@ -22,6 +22,21 @@ IN_PROGRESS = 0
 WAIT_FOR_TWIN_SECONDS = 5.0
 
 
+MAX_DEPTH = 16  # a referral is three levels deep
+
+
+def _too_deep(value):
+    """Whether a parsed JSON value nests deeper than MAX_DEPTH, found without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def error_response(status, path, message):
     return _errors(status, [{"path": path, "message": message}])
 
@@ -143,6 +158,10 @@ def create_referral():
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return error_response(400, "body", "The body is not valid JSON")
+    except RecursionError:
+        body = None
+    if body is None or _too_deep(body):  # hostile nesting (issue 12, finding 9)
+        return error_response(400, "body", f"The body is nested more than {MAX_DEPTH} levels deep")
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     # Claim the key first, in its own transaction: a twin request with the same key waits for this one.

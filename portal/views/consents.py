@@ -40,6 +40,8 @@ def index(customer_id):
 @requires(Permission.RECORD_CONSENT)
 def new(customer_id):
     customer, name = _customer_and_name(customer_id)
+    if not scope.has_open_referral(current_user, customer.id):
+        abort(403)  # a former provider records no new consent (R-REF-1, issue 12 finding 5)
     form = ConsentForm()
     form.health_items.choices = [(f, data_access.FIELD_LABELS[f]) for f in data_access.HEALTH_FIELDS]
     if form.validate_on_submit():

@@ -1,4 +1,5 @@
 """A customer's page and the changes a provider makes to their referral (R-REF-1, R-ELIG-2)."""
+import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,23 @@ def show(customer_id):
     audit.record_and_commit("customer.viewed", customer_id=customer.id,
                             detail={"through": "page", "fields": record.shown})
     return html
+
+
+@bp.route("/<int:customer_id>/subject-access.zip")
+@requires(Permission.EXPORT_SUBJECT_ACCESS)
+def subject_access(customer_id):
+    """Everything the portal holds about the customer (UK GDPR Art. 15), audited."""
+    from flask import send_file
+
+    from portal.services import subject_access as sar
+
+    customer = scope.customer_or_404(current_user, customer_id)
+    data, _manifest = sar.export(customer)
+    db.session.commit()
+    response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                         download_name=f"subject-access-{customer.reference}.zip")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _plan_copies(customer):

@@ -34,6 +34,13 @@ def _referral_or_404(customer_id, referral_id):
     return referral
 
 
+def _open_or_403(referral):
+    """A referral that has ended is kept read-only by its provider (R-REF-1, issue 12 finding 5)."""
+    if not referral.status.is_open:
+        abort(403)
+    return referral
+
+
 def _week_or_404(week):
     monday = hours_rules.parse_week(week)
     if monday is None:
@@ -42,9 +49,12 @@ def _week_or_404(week):
 
 
 def _entry_or_404(referral, entry_id):
+    """An entry of this referral that the user may change (403 for another organisation's, finding 6)."""
     entry = db.session.get(HoursEntry, entry_id)
     if entry is None or entry.referral_id != referral.id or entry.removed_at is not None:
         abort(404)
+    if not hours.may_change(entry, current_user):
+        abort(403)
     return entry
 
 
@@ -100,28 +110,28 @@ def week(customer_id, referral_id, week):
 @bp.route("/<week>", methods=["POST"])
 @requires(Permission.RECORD_HOURS)
 def add(customer_id, referral_id, week):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     monday = _week_or_404(week)
     today = _today()
     form = HoursEntryForm()
     _prepare(form, referral, monday, today)
-    saved, esa_week = False, None
+    saved, esa = False, None
     week_url = url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week)
     if form.validate_on_submit():
         # R-HRS-4: the same form posted twice (a double click, a retry) records one activity.
         if repeat := repeated_post(form, week_url):
             return repeat
-        saved, esa_week = _save(form, lambda confirmed: hours.record_entry(
+        saved, esa = _save(form, referral, lambda confirmed: hours.record_entry(
             referral, _facts(form), by=current_user, monday=monday, today=today, esa_confirmed=confirmed))
     if saved:
         flash("Activity added")
         return redirect(week_url)
-    return _render_week(referral, monday, form, esa_week=esa_week)
+    return _render_week(referral, monday, form, esa=esa)
 
 
-def _save(form, action):
-    """Run a change and commit it; on a broken rule show it on the form, on a long ESA week ask first
-    (R-HRS-5). Returns (saved, the week's quarters needing confirmation or None)."""
+def _save(form, referral, action):
+    """Run a change and commit it; on a broken rule show it on the form, on a long week ask first
+    (R-HRS-5). Returns (saved, the NeedsEsaConfirmation to show or None)."""
     try:
         action(form.esa_confirmed.data == "yes")
         db.session.commit()
@@ -130,22 +140,26 @@ def _save(form, action):
         _show_problems(form, error)
     except hours.NeedsEsaConfirmation as warning:
         db.session.rollback()
+        if warning.names_benefit:  # the rollback took the audit of reading the benefit with it (R-DATA-7)
+            hours.audit_esa_check(referral.customer_id)
+            db.session.commit()
         form.esa_confirmed.data = "yes"
-        return False, warning.week_quarters
+        return False, warning
     else:
         return True, None
     return False, None
 
 
-def _render_week(referral, monday, form, esa_week=None, status=200):
+def _render_week(referral, monday, form, esa=None, status=200):
     entries = hours.week_entries(referral, monday)
     totals = hours.day_totals(referral, monday)
     return render_template(
         "views/hours/week.html", referral=referral, customer_name=_name(referral), monday=monday,
-        days=hours_rules.week_days(monday), entries=entries, day_totals=totals, week_total=sum(totals.values()),
+        days=hours_rules.week_days(monday), entries=entries, day_totals=totals,
+        changeable={e.id for e in entries if hours.may_change(e, current_user)}, week_total=sum(totals.values()),
         day_totals_json=json.dumps({day.isoformat(): quarters for day, quarters in totals.items()}),
         previous=monday - timedelta(days=7), next=monday + timedelta(days=7), today=_today(), form=form,
-        esa_week=esa_week, amendments=hours.amendments_for_week(referral, monday),
+        esa=esa, amendments=hours.amendments_for_week(referral, monday),
         removed=hours.removed_entries(referral, monday), copy_form=ConfirmForm(),
         past_week=monday < hours_rules.week_start(_today()),
         may_record=has_permission(current_user, Permission.RECORD_HOURS) and referral.status.is_open,
@@ -155,7 +169,7 @@ def _render_week(referral, monday, form, esa_week=None, status=200):
 @bp.route("/<week>/copy-previous", methods=["POST"])
 @requires(Permission.RECORD_HOURS)
 def copy_previous(customer_id, referral_id, week):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     monday = _week_or_404(week)
     if ConfirmForm().validate_on_submit():
         try:
@@ -167,7 +181,8 @@ def copy_previous(customer_id, referral_id, week):
             db.session.commit()
             message = f"{copied} {'activity' if copied == 1 else 'activities'} copied from last week"
             if left:
-                message += f"; {left} could not be copied (a future day, or an objective no longer in the plan)"
+                message += (f"; {left} could not be copied (a future day, an objective no longer in the plan, or more "
+                            "than 16 hours in the week, which needs checking with the customer first)")
             flash(message)
     return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id, week=week))
 
@@ -175,7 +190,7 @@ def copy_previous(customer_id, referral_id, week):
 @bp.route("/entries/<int:entry_id>/change", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def change(customer_id, referral_id, entry_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     entry = _entry_or_404(referral, entry_id)
     form = ChangeHoursEntryForm(obj=None)
     today = _today()
@@ -188,13 +203,13 @@ def change(customer_id, referral_id, entry_id):
         form.hours.data = hours_rules.hours_text(entry.quarters)
         form.description.data = entry.description
         form.lock_version.data = str(entry.lock_version)
-    esa_week, status = None, 200
+    esa, status = None, 200
     if form.validate_on_submit():
         saved = False
         try:
             if form.lock_version.data != str(entry.lock_version):
                 raise StaleDataError()
-            saved, esa_week = _save(form, lambda confirmed: hours.change_entry(
+            saved, esa = _save(form, referral, lambda confirmed: hours.change_entry(
                 entry, _facts(form), by=current_user, today=today, reason=form.reason.data, esa_confirmed=confirmed))
         except StaleDataError:
             db.session.rollback()
@@ -207,14 +222,14 @@ def change(customer_id, referral_id, entry_id):
             return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id,
                                     week=entry.week_start.isoformat()))
     return render_template("views/hours/change.html", referral=referral, customer_name=_name(referral), entry=entry,
-                           form=form, esa_week=esa_week,
+                           form=form, esa=esa,
                            past_week=hours.is_past_week(entry, today)), status
 
 
 @bp.route("/entries/<int:entry_id>/remove", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def remove(customer_id, referral_id, entry_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     entry = _entry_or_404(referral, entry_id)
     form = RemoveHoursEntryForm()
     today = _today()
@@ -236,7 +251,7 @@ def remove(customer_id, referral_id, entry_id):
 @bp.route("/job/new", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def new_job(customer_id, referral_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     form = InWorkJobForm()
     if form.validate_on_submit():
         if repeat := repeated_post(form, url_for("hours.index", customer_id=customer_id, referral_id=referral_id)):
@@ -258,7 +273,7 @@ def new_job(customer_id, referral_id):
 @bp.route("/job/<int:job_id>/weeks", methods=["GET", "POST"])
 @requires(Permission.RECORD_HOURS)
 def worked_week(customer_id, referral_id, job_id):
-    referral = _referral_or_404(customer_id, referral_id)
+    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
     job = db.session.get(InWorkJob, job_id)
     if job is None or job.referral_id != referral.id:
         abort(404)
