@@ -29,18 +29,13 @@ return [...document.querySelectorAll('main *')].filter(e => e.scrollWidth > e.cl
 
 
 def visit_all(browser, base, urls):  # noqa: F811
+    """Axe at 320 px (and once at 1280 px, on the first page); the width checks at both."""
     found = {}
     for width in WIDTHS:
         browser.set_window_size(width, 1000)
         for url in urls:
             browser.get(base + url)
-            problems = list(axe_violations(browser)) if width == 320 or url == urls[0] else []
-            wide = browser.execute_script(TOO_WIDE)
-            if wide:
-                problems.append(f"wider than the viewport: {wide}")
-            problems += [f"scrolls but cannot take focus: {e}" for e in browser.execute_script(UNFOCUSABLE_SCROLL)]
-            if problems:
-                found[f"{width}px {url}"] = problems
+            _check(browser, found, width, url, axe=width == 320 or url == urls[0])
     browser.set_window_size(1280, 1000)
     return found
 
@@ -65,3 +60,48 @@ def test_every_page_for_staff_passes_axe_and_reflows_at_320_px(browser, live_ser
     db.session.commit()  # an open read would hold SQLite's lock against the server
     found = visit_all(browser, live_server, urls)
     assert found == {}, "\n".join(f"{page}: {problems}" for page, problems in found.items())
+
+
+def test_the_customers_signing_pages_pass_axe_and_reflow_at_320_px(browser, live_server, client, world):  # noqa: F811
+    from sqlalchemy import select
+    from selenium.webdriver.common.by import By
+
+    from portal.models import Plan
+    from tests.test_plans import _ready_for_signature, _send_link
+
+    customer = world.customers["ses_started"]
+    sign_in_as(client, world.users["ses_adviser"])
+    client.post(f"/customers/{customer.id}/plan/start/{customer.referrals[0].id}")
+    version = db.session.scalar(select(Plan).where(Plan.customer_id == customer.id)).versions[0]
+    _ready_for_signature(client, customer, version)
+    party = next(p for p in version.parties if p.role == "customer")
+    link = _send_link(client, customer, version, party)
+    db.session.commit()
+    found = {}
+    for width in WIDTHS:
+        browser.delete_all_cookies()
+        browser.set_window_size(width, 1000)
+        pages_seen = [link, link + "?lang=cy"]
+        for url in pages_seen:
+            browser.get(live_server + url)
+            _check(browser, found, width, url)
+        for field, value in zip(browser.find_elements(By.CSS_SELECTOR, "input[name=date_of_birth]"), ("17", "5", "1990")):
+            field.send_keys(value)
+        browser.find_element(By.CSS_SELECTOR, "main form button.govuk-button").click()
+        for query in ("lang=en", "lang=cy", "lang=cy&format=easy_read", "lang=en&format=large_print"):
+            url = f"{link}/plan?{query}"
+            browser.get(live_server + url)
+            assert "typed_name" in browser.page_source, url
+            _check(browser, found, width, url)
+    browser.set_window_size(1280, 1000)
+    assert found == {}, "\n".join(f"{page}: {problems}" for page, problems in found.items())
+
+
+def _check(browser, found, width, url, axe=True):  # noqa: F811
+    problems = list(axe_violations(browser)) if axe else []
+    wide = browser.execute_script(TOO_WIDE)
+    if wide:
+        problems.append(f"wider than the viewport: {wide}")
+    problems += [f"scrolls but cannot take focus: {e}" for e in browser.execute_script(UNFOCUSABLE_SCROLL)]
+    if problems:
+        found[f"{width}px {url}"] = problems
