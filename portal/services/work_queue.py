@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Date
 
@@ -112,19 +113,13 @@ def _copy_not_given(base, ctx):
 def _programme_ending(base, ctx):
     # The length comes from rows: programme.duration_weeks (SES 52, J2E 12), or programme.transitional_weeks
     # when the agreed plan puts the customer on the transitional strand (Work Choice, IFS 19: two years).
-    agreed = aliased_version()
+    agreed = aliased(PlanVersion, name="agreed_version")
     weeks = func.coalesce(case((agreed.strand == "transitional", Programme.transitional_weeks)), Programme.duration_weeks)
     ends = days_after(Referral.started_on, weeks * 7)
     return (base.outerjoin(Plan, _plan_of_referral())
             .outerjoin(agreed, and_(agreed.plan_id == Plan.id, agreed.status == VersionStatus.AGREED))
             .where(Referral.started_on.is_not(None), weeks.is_not(None), ends <= ctx.today + timedelta(days=END_NOTICE_DAYS))
             .add_columns(ends, literal(None)))
-
-
-def aliased_version():
-    from sqlalchemy.orm import aliased
-
-    return aliased(PlanVersion, name="agreed_version")
 
 
 def _last_week(ctx):
@@ -197,7 +192,7 @@ RULES = (
               lambda due, _d, ctx: f"A plan should have been agreed by {_on(_date_of(due))}"),
     QueueRule("copy_not_given", "Copies of the agreed plan not given", NOW, "SES 4.07", _copy_not_given,
               lambda due, _d, ctx: f"Plan agreed on {_on(_date_of(due))}; no copy recorded"),
-    QueueRule("hours_missing", "No hours recorded last week", NOW, "SES 4.21; R-HRS-1", _weeks_without_hours,
+    QueueRule("hours_missing", "No hours recorded last week", NOW, "SES 4.16 (R-HRS-1)", _weeks_without_hours,
               lambda due, _d, ctx: f"Nothing recorded in the week from {_on(_date_of(due))}", caseload_flag="hours_missing"),
     QueueRule("no_job_search", "No job-search support in the last 4 weeks", NOW, "SES 4.21", _no_job_search,
               lambda due, _d, ctx: f"Last job-search activity on {_on(_date_of(due))}" if due else "No job-search activity recorded yet"),
