@@ -181,6 +181,9 @@ def test_r_rem_1_a_manager_sees_the_queue_by_adviser_and_reassigns(client, world
     page = client.get("/queue").get_data(as_text=True)
     assert "Work queue by adviser" in page and world.users["ses_adviser"].name in page and "Latecomer Person" in page
     referral = late.referrals[0]
+    assert "New adviser for Latecomer Person" in page
+    assert client.post(f"/queue/referrals/{referral.id}/adviser", data={"adviser": ""}).status_code == 302
+    assert "Choose the adviser" in client.get("/queue").get_data(as_text=True)
     response = client.post(f"/queue/referrals/{referral.id}/adviser", data={"adviser": str(colleague.id)})
     assert response.status_code == 302
     db.session.refresh(referral)

@@ -35,11 +35,16 @@ def index():
 
 
 def _by_adviser(items, advisers):
-    """[(adviser name, adviser id or None, by_rule(items))] with unassigned customers first."""
+    """[(adviser name, adviser id or None, by_rule(their items), each of their customers once)], unassigned first."""
     known = {adviser.id: adviser.name for adviser in advisers}
     ids = sorted({item.adviser_id for item in items}, key=lambda i: (i is not None, known.get(i, "")))
-    return [(known.get(adviser_id, "Another adviser") if adviser_id else "No adviser assigned", adviser_id,
-             work_queue.by_rule([item for item in items if item.adviser_id == adviser_id])) for adviser_id in ids]
+    groups = []
+    for adviser_id in ids:
+        theirs = [item for item in items if item.adviser_id == adviser_id]
+        customers = list({item.referral_id: item for item in reversed(theirs)}.values())[::-1]
+        groups.append((known.get(adviser_id, "Another adviser") if adviser_id else "No adviser assigned", adviser_id,
+                       work_queue.by_rule(theirs), customers))
+    return groups
 
 
 @bp.route("/queue/referrals/<int:referral_id>/adviser", methods=["POST"])
@@ -50,6 +55,9 @@ def reassign(referral_id):
         abort(404)
     form = ReassignForm()
     form.adviser.choices = [(str(a.id), a.name) for a in caseload_service.advisers_for(current_user)]
+    if request.form.get("adviser") == "":
+        flash("Choose the adviser to give the customer to")
+        return redirect(url_for("queue.index"))
     if not form.validate_on_submit():
         abort(400)
     adviser = db.session.get(User, int(form.adviser.data))
