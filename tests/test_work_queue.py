@@ -161,6 +161,10 @@ def test_r_rem_1_only_the_advisers_own_started_customers(world):
     for person in (theirs, referred, other_org):
         assert keys_for(adviser, person) == set()
     assert "no_agreed_plan" in keys_for(colleague, theirs)
+    # A sub-contractor's adviser is never the adviser of record: their queue is what the prime assigned them.
+    assigned = world.customers["sub_assigned"]
+    assert "hours_missing" in keys_for(world.users["sub_adviser"], assigned)
+    assert keys_for(world.users["sub_adviser"], theirs) == set()
 
 
 def test_r_rem_1_the_home_page_is_the_queue_with_counts_and_links(client, world):

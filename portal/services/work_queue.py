@@ -232,7 +232,9 @@ def queue_items(user, *, adviser_id=None, everyone=False, now=None):
             .join(Customer, Customer.id == Referral.customer_id)
             .join(Programme, Programme.id == Referral.programme_id)
             .where(referral_scope(user), Referral.status == ReferralStatus.STARTED))
-    if not everyone:
+    # A sub-contractor's staff are never the adviser of record (the prime's staff are): their queue is every
+    # customer the prime assigned to their organisation (R-DATA-6 is referral_scope's).
+    if not everyone and not user.is_subcontractor_staff:
         base = base.where(Referral.adviser_id == (adviser_id or user.id))
     items = []
     for rule in RULES:
