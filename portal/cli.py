@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `audit-checkpoint`,
-`backup create|restore`, `keys init`, `totp reencrypt`, `worker`."""
+`backup create|restore`, `keys init`, `totp reencrypt`, `worker`, `send-reminders`."""
 import os
 import threading
 
@@ -17,16 +17,19 @@ def register(app):
     app.cli.add_command(keys_group)
     app.cli.add_command(totp_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
 @click.option("--checkpoint-every", type=click.IntRange(min=0), default=None,
               help="Seconds between audit checkpoints (default AUDIT_CHECKPOINT_EVERY, 300; 0: none)")
+@click.option("--reminders-every", type=click.IntRange(min=0), default=None,
+              help="Seconds between looks for work-queue emails due (default REMINDERS_EVERY, 3600; 0: none)")
 @with_appcontext
-def worker_command(burst, checkpoint_every):
-    """Run background jobs (inspection packs) from Redis at REDIS_URL, with this app's configuration, and
-    write an audit checkpoint every few minutes (R-AUD-1)."""
+def worker_command(burst, checkpoint_every, reminders_every):
+    """Run background jobs (inspection packs) from Redis at REDIS_URL, with this app's configuration,
+    write an audit checkpoint every few minutes (R-AUD-1) and send the work-queue emails that are due (R-REM-1)."""
     from redis import Redis
     from rq import SimpleWorker
 
@@ -41,8 +44,27 @@ def worker_command(burst, checkpoint_every):
         # Its own thread and app context (so its own database session), beside the job loop.
         threading.Thread(target=run_every, args=(current_app._get_current_object(), every, threading.Event()),
                          name="audit-checkpoints", daemon=True).start()
+    reminders_every = current_app.config["REMINDERS_EVERY"] if reminders_every is None else reminders_every
+    if reminders_every and not burst:
+        # R-REM-1: each adviser's digest when it is due; each is claimed in one UPDATE, so two workers send one.
+        from portal.services.reminders import run_every as send_reminders_every
+
+        threading.Thread(target=send_reminders_every,
+                         args=(current_app._get_current_object(), reminders_every, threading.Event()),
+                         name="work-queue-reminders", daemon=True).start()
     # SimpleWorker runs jobs in this process, inside this app context (no fork sharing database connections).
     SimpleWorker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command():
+    """Email each adviser their work queue when their daily or weekly email is due (R-REM-1). Run it from
+    cron (hourly or daily) where Redis is absent; `flask --app portal worker` does it itself."""
+    from portal.services.reminders import send_digests
+
+    sent = send_digests()
+    click.echo(f"Work-queue emails sent: {sent}.")
 
 
 @click.group("keys")

@@ -66,7 +66,7 @@ def actions_for(user_id=None):
 # 1. Full sign-in, and one answer for unknown emails -------------------------------------------
 
 
-def test_password_then_totp_code_lands_on_the_caseload(client, adviser):
+def test_password_then_totp_code_lands_on_the_work_queue(client, adviser):
     step_one = client.post("/sign-in", data={"email": adviser.email, "password": PASSWORD})
     assert step_one.status_code == 302 and step_one.headers["Location"] == "/sign-in/code"
     assert not signed_in(client)  # a password alone is not enough
@@ -74,9 +74,10 @@ def test_password_then_totp_code_lands_on_the_caseload(client, adviser):
     step_two = client.post("/sign-in/code", data={"code": current_code()})
     assert step_two.status_code == 302 and step_two.headers["Location"] == "/"
     home = client.get("/")
-    assert home.status_code == 302 and home.headers["Location"] == "/caseload/"
-    caseload = client.get("/caseload/")
-    assert caseload.status_code == 200 and adviser.name in page_text(caseload)
+    # R-REM-1: the adviser's home is their work queue.
+    assert home.status_code == 302 and home.headers["Location"] == "/queue"
+    queue = client.get("/queue")
+    assert queue.status_code == 200 and adviser.name in page_text(queue)
 
 
 def test_email_is_matched_whatever_its_case_and_surrounding_spaces(client, adviser):

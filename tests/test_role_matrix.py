@@ -25,6 +25,9 @@ OK = " ok"  # allowed, and a POST that would change something: its behaviour is 
 MATRIX = {
     "GET /": "302 302 302 302 302 302 302 302 302 302",
     "GET /account": "302 200 200 200 200 200 200 200 200 200",
+    "GET /account/reminders": "302 200 200 200 200 200 200 403 403 403",
+    "GET /queue": "302 200 200 200 200 200 200 403 403 403",
+    "POST /queue/referrals/<int:referral_id>/adviser": "302 403  ok 403 403 403 404 403 403 403",
     "POST /session/keep-alive": "302  ok  ok  ok  ok  ok  ok  ok  ok  ok",
     "GET /sign-in": "200 302 302 302 302 302 302 302 302 302",
     "GET /sign-in/code": "302 302 302 302 302 302 302 302 302 302",

@@ -272,6 +272,8 @@ class SigningLink(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow)
     expires_at = mapped_column(UTCDateTime)
     used_at = mapped_column(UTCDateTime)
+    # When the customer first opened the link (R-REM-1: the adviser sees sent, opened, expires, signed).
+    opened_at = mapped_column(UTCDateTime)
     failed_checks: Mapped[int] = mapped_column(Integer, default=0)
 
     version = relationship("PlanVersion")

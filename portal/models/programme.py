@@ -23,6 +23,10 @@ class Programme(db.Model):
     eligibility_checks: Mapped[str] = mapped_column(String(255), default="")
     requires_dwp_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
     requires_accreditation: Mapped[bool] = mapped_column(Boolean, default=True)
+    # R-REM-1: weeks after the start by which a plan must be agreed (SES 4.05 "when commencing").
+    plan_due_weeks: Mapped[int | None] = mapped_column(Integer)
+    # R-REM-1: a Work Choice transitional strand lasts up to two years (IFS 19); other strands use duration_weeks.
+    transitional_weeks: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def check_names(self):

@@ -53,6 +53,9 @@ class User(db.Model):
     password_changed_at = mapped_column(UTCDateTime)
     last_sign_in_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    # R-REM-1: an email of the work queue: 'daily', 'weekly' or 'off'; when the last one was sent.
+    reminder_frequency: Mapped[str] = mapped_column(String(10), default="weekly", server_default="weekly")
+    reminder_sent_at = mapped_column(UTCDateTime)
 
     organisation = relationship("Organisation")
 

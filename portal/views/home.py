@@ -11,7 +11,7 @@ bp = Blueprint("home", __name__)
 
 # Where each kind of user starts, in order of preference.
 START_PAGES = (
-    (Permission.VIEW_CASELOAD, "caseload.index"),
+    (Permission.VIEW_CASELOAD, "queue.index"),  # R-REM-1: the work queue is the adviser's home
     (Permission.VIEW_ALL_REFERRALS, "referrals.index"),
     (Permission.MANAGE_ORGANISATIONS, "admin.organisations"),
 )

@@ -11,7 +11,7 @@ from portal import data_access
 from portal.extensions import db
 from portal.forms import GovDateField, PortalForm
 from portal.permissions import public
-from portal.services import plan_rules, plans
+from portal.services import plan_rules, plans, reminders
 from portal.customer_words import LANGUAGES, customer_choice, words
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
@@ -49,6 +49,7 @@ def start(token):
     text = words(lang)
     if link is None:
         return render_template("views/signing/gone.html", text=text, lang=lang, page_lang=lang), 404
+    reminders.mark_link_opened(link)  # R-REM-1: the adviser's queue shows the link as opened
     form = CheckForm()
     form.date_of_birth.label.text = text["dob_label"]
     if request.method == "POST":
@@ -94,6 +95,7 @@ def read(token):
                 db.session.rollback()
                 return render_template("views/signing/gone.html", text=text, lang=lang, page_lang=lang), 409
             session.pop(VERIFIED, None)
+            reminders.notify_signed(link)  # R-REM-1: after the signature is committed, tell the adviser
             return render_template("views/signing/done.html", text=text, lang=lang, page_lang=lang)
     earlier = plans.last_signed_by(version, link.party.role)
     changes = plans.changes_for_customer(earlier, version) if earlier else []
