@@ -97,12 +97,12 @@ def register_security(app):
 
 def register_blueprints(app):
     from portal.views import (
-        admin, api, auth, caseload, cohorts, consents, customers, documents, health, home, hours, packs, plans, policy,
-        referrals, signing, staff, verify,
+        admin, api, auth, caseload, cohorts, consents, customers, documents, health, home, hours, inspections, packs,
+        plans, policy, referrals, signing, staff, verify,
     )
 
     for module in (auth, home, admin, staff, referrals, caseload, customers, consents, plans, documents, hours, cohorts,
-                   packs, policy, signing, verify, health, api):
+                   packs, inspections, policy, signing, verify, health, api):
         app.register_blueprint(module.bp)
 
 

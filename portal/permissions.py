@@ -40,6 +40,8 @@ class Permission(enum.StrEnum):
     RECORD_HOURS = "record_hours"
     MANAGE_COHORTS = "manage_cohorts"
     BUILD_INSPECTION_PACK = "build_inspection_pack"
+    MANAGE_INSPECTIONS = "manage_inspections"
+    INSPECT = "inspect"
 
 
 ROLE_PERMISSIONS = {
@@ -60,15 +62,17 @@ ROLE_PERMISSIONS = {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.CREATE_REFERRAL,
         Permission.CONFIRM_ELIGIBILITY, Permission.TRANSFER_REFERRAL,
     },
-    # Inspectors read; nothing in their set changes a customer's record.
+    # Inspectors read; nothing in their set changes a customer's record. INSPECT writes only the
+    # inspection's own sample and findings. What they read is limited to their inspections (R-DATA-6).
     Role.INSPECTOR: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
         Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN, Permission.VIEW_HOURS, Permission.BUILD_INSPECTION_PACK,
+        Permission.INSPECT,
     },
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {
         Permission.USE_PORTAL, Permission.MANAGE_ORGANISATIONS, Permission.MANAGE_DWP_ACCOUNTS, Permission.READ_OUTBOX,
-        Permission.VIEW_DATA_POLICY, Permission.MANAGE_API_CLIENTS,
+        Permission.VIEW_DATA_POLICY, Permission.MANAGE_API_CLIENTS, Permission.MANAGE_INSPECTIONS,
     },
 }
 

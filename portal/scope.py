@@ -3,22 +3,34 @@
 Another organisation's record answers exactly as a missing one does, and the attempt is audited.
 """
 from flask import abort
-from sqlalchemy import exists, false, select, true
+from sqlalchemy import exists, false, or_, select, true
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Customer, Referral, Role
+from portal.models import Customer, Inspection, Referral, Role, inspection_inspector
 
 
 def referral_scope(user):
     """A SQL condition on Referral: the referrals this user may see."""
-    if user.role in (Role.REFERRAL_OFFICER, Role.INSPECTOR):
+    if user.role == Role.REFERRAL_OFFICER:
         return true()
+    if user.role == Role.INSPECTOR:
+        # R-DATA-6: the providers of the inspections they are assigned to, open or closed (a closed
+        # inspection stays readable to its inspectors); a sub-contractor's inspection covers what it delivers.
+        providers = inspected_organisations(user)
+        return or_(Referral.organisation_id.in_(providers), Referral.subcontractor_id.in_(providers))
     if user.role.is_provider and user.organisation_id is not None:
         if user.is_subcontractor_staff:
             return Referral.subcontractor_id == user.organisation_id
         return Referral.organisation_id == user.organisation_id
     return false()
+
+
+def inspected_organisations(user):
+    """A subquery: the organisations of the inspections this inspector is assigned to."""
+    return (select(Inspection.organisation_id)
+            .join(inspection_inspector, inspection_inspector.c.inspection_id == Inspection.id)
+            .where(inspection_inspector.c.user_id == user.id))
 
 
 def customer_scope(user):
