@@ -42,6 +42,7 @@ class Permission(enum.StrEnum):
     BUILD_INSPECTION_PACK = "build_inspection_pack"
     MANAGE_INSPECTIONS = "manage_inspections"
     INSPECT = "inspect"
+    ANSWER_FINDINGS = "answer_findings"
 
 
 ROLE_PERMISSIONS = {
@@ -56,7 +57,7 @@ ROLE_PERMISSIONS = {
         Permission.VIEW_HOURS, Permission.RECORD_HOURS, Permission.MANAGE_COHORTS,
         Permission.TRANSFER_REFERRAL,
         Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
-        Permission.EXPORT_CASELOAD, Permission.BUILD_INSPECTION_PACK,
+        Permission.EXPORT_CASELOAD, Permission.BUILD_INSPECTION_PACK, Permission.ANSWER_FINDINGS,
     },
     Role.REFERRAL_OFFICER: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.CREATE_REFERRAL,
@@ -84,7 +85,7 @@ SUBCONTRACTOR_PERMISSIONS = {
     Role.ADVISER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
                    Permission.VIEW_HOURS, Permission.RECORD_HOURS},
     Role.MANAGER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
-                   Permission.MANAGE_STAFF, Permission.VIEW_HOURS, Permission.RECORD_HOURS},
+                   Permission.MANAGE_STAFF, Permission.VIEW_HOURS, Permission.RECORD_HOURS, Permission.ANSWER_FINDINGS},
 }
 
 # What a DWP system holding a live API token may do.

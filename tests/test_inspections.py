@@ -310,3 +310,98 @@ def test_r_insp_1_each_check_passes_for_a_complete_plan_and_fails_when_its_rule_
     assert results(client, inspection, customer)["R-DATA-8"] == "pass"
     signature = db.session.scalar(select(Signature).where(Signature.version_id == v.id))
     breaks("R-SIGN-1", lambda: db.session.delete(signature))
+
+
+# Findings and the provider's answers (R-INSP-2) --------------------------------------------------
+
+def raise_one(client, world, **overrides):
+    from portal.models import Finding
+
+    inspection = world.inspection
+    sign_in_as(client, world.users["inspector"])
+    form = client.get(f"/inspections/{inspection.id}/findings/new").get_data(as_text=True)
+    once = re.search(r'name="once"[^>]*value="([^"]+)"', form) or re.search(r'value="([^"]+)"[^>]*name="once"', form)
+    data = {"once": once.group(1), "customer_id": "", "rule": "R-ISP-5", "found": "Three reviews held late",
+            "severity": "high", "action_required": "Hold reviews on the dates agreed",
+            **date_fields("due_on", TODAY + timedelta(days=28)), **overrides}
+    response = client.post(f"/inspections/{inspection.id}/findings/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return db.session.scalars(select(Finding).order_by(Finding.id.desc())).first()
+
+
+def test_r_insp_2_a_finding_is_raised_answered_reopened_and_accepted_each_change_kept_and_audited(client, world):
+    from portal.models import FindingState, OutboxMessage
+
+    finding = raise_one(client, world)
+    inspection = world.inspection
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "inspection_finding")).all()
+    assert [m.recipient for m in mail] == ["manager@ses.example"]
+    # The manager of the inspected organisation sees and answers it; another organisation's gets 404.
+    sign_in_as(client, world.users["ses_b_manager"])
+    assert client.get(f"/findings/{finding.id}").status_code == 404
+    assert f'/findings/{finding.id}"' not in client.get("/findings/").get_data(as_text=True)
+    sign_in_as(client, world.users["ses_manager"])
+    assert f'/findings/{finding.id}"' in client.get("/findings/").get_data(as_text=True)
+    bad = client.post(f"/findings/{finding.id}", data={"text": "Done", "evidence_url": "javascript:alert(1)"})
+    assert bad.status_code == 400
+    answer = client.post(f"/findings/{finding.id}", data={"text": "Reviews are now booked",
+                                                           "evidence_url": f"/customers/1/plan/"})
+    assert answer.status_code == 302
+    assert client.post(f"/findings/{finding.id}", data={"text": "Again"}).status_code == 400  # not awaiting an answer
+    # The inspector reopens, the manager answers again, the inspector accepts.
+    sign_in_as(client, world.users["inspector"])
+    url = f"/inspections/{inspection.id}/findings/{finding.id}"
+    assert client.post(url, data={"decision": "reopened", "text": "Show the new dates"}).status_code == 302
+    sign_in_as(client, world.users["ses_manager"])
+    client.post(f"/findings/{finding.id}", data={"text": "Dates are in version 2"})
+    sign_in_as(client, world.users["inspector"])
+    assert client.post(url, data={"decision": "accepted"}).status_code == 302
+    assert client.post(url, data={"decision": "reopened"}).status_code == 400  # only an answered finding
+    db.session.expire_all()
+    assert [e.to_state for e in finding.events] == [FindingState.OPEN, FindingState.ANSWERED, FindingState.REOPENED,
+                                                    FindingState.ANSWERED, FindingState.ACCEPTED]
+    assert finding.state == FindingState.ACCEPTED
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "inspection_finding")
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["finding.open", "finding.answered", "finding.reopened", "finding.answered", "finding.accepted"]
+    page = client.get(url).get_data(as_text=True)
+    assert "Reviews are now booked" in page and "Show the new dates" in page and "Dates are in version 2" in page
+    reopened_mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "inspection_finding")).all()
+    assert len(reopened_mail) == 2
+
+
+def test_r_insp_2_findings_filter_by_state_rule_and_due_date(client, world):
+    inspection = world.inspection
+    late = raise_one(client, world, rule="R-ISP-5", **date_fields("due_on", TODAY + timedelta(days=5)))
+    copy = raise_one(client, world, rule="R-SIGN-2", **date_fields("due_on", TODAY + timedelta(days=40)))
+    sign_in_as(client, world.users["ses_manager"])
+    client.post(f"/findings/{copy.id}", data={"text": "Copies posted"})
+    sign_in_as(client, world.users["inspector"])
+    base = f"/inspections/{inspection.id}/findings"
+
+    def shown(query):
+        page = client.get(f"{base}?{query}").get_data(as_text=True)
+        return {f.id for f in (late, copy) if f"/findings/{f.id}\"" in page}
+
+    assert shown("") == {late.id, copy.id}
+    assert shown("state=answered") == {copy.id}
+    assert shown("rule=R-ISP-5") == {late.id}
+    assert shown(f"due_by={(TODAY + timedelta(days=10)).isoformat()}") == {late.id}
+    assert client.get(f"{base}?due_by=not-a-date").status_code == 400
+    sign_in_as(client, world.users["ses_manager"])
+    answered = client.get("/findings/?state=answered").get_data(as_text=True)
+    assert f'/findings/{copy.id}"' in answered and f'/findings/{late.id}"' not in answered
+
+
+def test_a_finding_needs_a_rule_a_future_due_date_and_a_customer_in_scope(client, world):
+    inspection = world.inspection
+    sign_in_as(client, world.users["inspector"])
+    url = f"/inspections/{inspection.id}/findings/new"
+    past = client.post(url, data={"customer_id": "", "rule": "R-ISP-5", "found": "x", "severity": "low", "action_required": "y",
+                                  **date_fields("due_on", TODAY - timedelta(days=1))})
+    assert past.status_code == 400 and "today or later" in past.get_data(as_text=True)
+    outside = client.post(url, data={"customer_id": str(world.customers["lse_started"].id), "rule": "R-ISP-5",
+                                     "found": "x", "severity": "low", "action_required": "y",
+                                     **date_fields("due_on", TODAY)})
+    assert outside.status_code == 400
+    assert client.post(url, data={"rule": "NOT-A-RULE"}).status_code == 400

@@ -59,6 +59,13 @@ MATRIX = {
     "POST /inspections/<int:inspection_id>/sample/add": "302 403 403 403 403 403 403 403  ok 403",
     # The route world's customer is not in the sample: its checklist answers 404 (the sample is tested with its feature).
     "GET /inspections/<int:inspection_id>/sample/<int:customer_id>": "302 403 403 403 403 403 403 403 404 403",
+    # Findings: the inspector records and decides; the inspected organisation's managers answer (the
+    # route world's finding is on the SES prime, so the sub-contractor's and the J2E manager get 404).
+    "GET /inspections/<int:inspection_id>/findings": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/findings/new": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/findings/<int:finding_id>": "302 403 403 403 403 403 403 403 200 403",
+    "GET /findings/": "302 403 200 403 200 403 200 403 403 403",
+    "GET /findings/<int:finding_id>": "302 403 200 403 404 403 404 403 403 403",
     # The API takes bearer tokens only: a signed-in session is not enough.
     "GET /api/v1/openapi.json": "200 200 200 200 200 200 200 200 200 200",
     "POST /api/v1/referrals": "401 401 401 401 401 401 401 401 401 401",
@@ -205,7 +212,7 @@ def test_a_forbidden_request_is_audited(client, world):
 # packs an inspector builds (tests/test_documents_service.py), and the inspection's own sample and
 # findings (tests/test_inspections.py).
 OWN_SESSION = {"auth.sign_out", "home.keep_alive", "home.account", "packs.index", "inspections.sample",
-               "inspections.add_to_sample"}
+               "inspections.add_to_sample", "inspections.new_finding", "inspections.finding"}
 # What any request writes about itself, not about a customer.
 BOOKKEEPING = {"audit_event", "audit_event_customer", "user_session"}
 

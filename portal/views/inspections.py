@@ -1,6 +1,6 @@
 """Inspections (issue 13): the administrator opens them; the inspectors assigned review the provider."""
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,10 +10,12 @@ from portal import audit, data_access
 
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.inspection_forms import AddToSampleForm, OpenInspectionForm, sample_form
+from portal.inspection_forms import (
+    AddToSampleForm, AnswerForm, DecisionForm, FindingForm, OpenInspectionForm, sample_form,
+)
 from portal.models import Customer, Finding, FindingState, Inspection
 from portal.permissions import Permission, requires
-from portal.services import inspection_checklist, inspection_review, inspections
+from portal.services import findings, inspection_checklist, inspection_review, inspections
 from portal.services import organisations as organisation_service
 from portal.template_helpers import UK
 from portal.views.helpers import add_error, repeated_post
@@ -22,7 +24,7 @@ bp = Blueprint("inspections", __name__)
 
 
 # The inspector's pages of one inspection, for its navigation.
-INSPECTION_PAGES = [("inspections.sample", "Sample and checklists")]
+INSPECTION_PAGES = [("inspections.sample", "Sample and checklists"), ("inspections.findings_list", "Findings")]
 
 
 @bp.context_processor
@@ -223,3 +225,123 @@ def checklist(inspection_id, customer_id):
                             customer_id=customer_id, detail={"through": "page", "fields": ["name"]})
     return render_template("views/inspections/checklist.html", inspection=inspection, row=row, name=name,
                            checks=checks, version=version)
+
+
+# Findings (R-INSP-2) -----------------------------------------------------------------------------
+
+def _filters():
+    due_by = None
+    if text := request.args.get("due_by", "").strip():
+        try:
+            due_by = date.fromisoformat(text)
+        except ValueError:
+            abort(400)
+    return {"state": request.args.get("state") or None, "rule": request.args.get("rule") or None, "due_by": due_by}
+
+
+def _references(found):
+    ids = {f.customer_id for f in found if f.customer_id}
+    return dict(db.session.execute(select(Customer.id, Customer.reference).where(Customer.id.in_(ids)))) if ids else {}
+
+
+@bp.route("/inspections/<int:inspection_id>/findings")
+@requires(Permission.INSPECT)
+def findings_list(inspection_id):
+    inspection = inspection_or_404(inspection_id)
+    filters = _filters()
+    found = findings.of_inspection(inspection, **filters)
+    return render_template("views/inspections/findings.html", inspection=inspection, findings=found,
+                           references=_references(found), filters=filters, rules=findings.RULES, states=FindingState,
+                           show_endpoint="inspections.finding", list_endpoint="inspections.findings_list")
+
+
+def _finding_form(inspection):
+    form = FindingForm()
+    sampled = inspections.sample_of(inspection)
+    form.customer_id.choices = [("", "The provider as a whole")] + [
+        (str(row.customer_id), f"Customer {row.customer.reference}") for row in sampled]
+    form.rule.choices = [("", "Choose a rule")] + [(rule, f"{rule}: {label}") for rule, label in findings.RULES.items()]
+    if request.method == "GET" and (customer := request.args.get("customer_id")):
+        form.customer_id.data = customer
+    return form
+
+
+@bp.route("/inspections/<int:inspection_id>/findings/new", methods=["GET", "POST"])
+@requires(Permission.INSPECT)
+def new_finding(inspection_id):
+    inspection = inspection_or_404(inspection_id)
+    form = _finding_form(inspection)
+    if form.validate_on_submit():
+        if repeat := repeated_post(form, url_for("inspections.findings_list", inspection_id=inspection.id)):
+            return repeat
+        customer_id = form.customer_id.data
+        try:
+            finding = findings.raise_finding(
+                inspection, customer_id=int(customer_id) if customer_id and customer_id.isdigit() else None,
+                rule=form.rule.data, found=form.found.data, severity=form.severity.data,
+                action_required=form.action_required.data, due_on=form.due_on.data, by=current_user, today=today_uk())
+        except inspections.InspectionError as error:
+            db.session.rollback()
+            add_error(form, error.field, str(error))
+        else:
+            flash("Finding recorded; the provider's managers have been emailed")
+            return redirect(url_for("inspections.finding", inspection_id=inspection.id, finding_id=finding.id))
+    status = 400 if form.errors else 200
+    return render_template("views/inspections/new_finding.html", inspection=inspection, form=form), status
+
+
+@bp.route("/inspections/<int:inspection_id>/findings/<int:finding_id>", methods=["GET", "POST"])
+@requires(Permission.INSPECT)
+def finding(inspection_id, finding_id):
+    inspection = inspection_or_404(inspection_id)
+    found = db.session.get(Finding, finding_id)
+    if found is None or found.inspection_id != inspection.id:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            findings.decide(found, decision=form.decision.data, text=form.text.data, by=current_user)
+        except inspections.InspectionError as error:
+            db.session.rollback()
+            add_error(form, error.field, str(error))
+        else:
+            flash(f"Finding {found.state.label.lower()}")
+            return redirect(url_for("inspections.finding", inspection_id=inspection.id, finding_id=found.id))
+    status = 400 if form.errors else 200
+    return render_template("views/inspections/finding.html", inspection=inspection, finding=found, form=form,
+                           reference=_references([found]).get(found.customer_id), rules=findings.RULES,
+                           may_decide=found.state == FindingState.ANSWERED and inspection.is_open), status
+
+
+# The provider's managers answer ------------------------------------------------------------------
+
+@bp.route("/findings/")
+@requires(Permission.ANSWER_FINDINGS)
+def provider_findings():
+    filters = _filters()
+    found = findings.of_organisation(current_user.organisation_id, **filters)
+    return render_template("views/inspections/findings.html", inspection=None, findings=found,
+                           references=_references(found), filters=filters, rules=findings.RULES, states=FindingState,
+                           show_endpoint="inspections.provider_finding", list_endpoint="inspections.provider_findings")
+
+
+@bp.route("/findings/<int:finding_id>", methods=["GET", "POST"])
+@requires(Permission.ANSWER_FINDINGS)
+def provider_finding(finding_id):
+    found = findings.for_manager(current_user, finding_id)
+    if found is None:
+        abort(404)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            findings.answer(found, text=form.text.data, evidence_url=form.evidence_url.data, by=current_user)
+        except inspections.InspectionError as error:
+            db.session.rollback()
+            add_error(form, error.field, str(error))
+        else:
+            flash("Answer sent to the inspector")
+            return redirect(url_for("inspections.provider_finding", finding_id=found.id))
+    status = 400 if form.errors else 200
+    return render_template("views/inspections/finding.html", inspection=found.inspection, finding=found, form=form,
+                           reference=_references([found]).get(found.customer_id), rules=findings.RULES,
+                           may_answer=found.state.awaits_provider and found.inspection.is_open), status
