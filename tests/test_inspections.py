@@ -405,3 +405,37 @@ def test_a_finding_needs_a_rule_a_future_due_date_and_a_customer_in_scope(client
                                      **date_fields("due_on", TODAY)})
     assert outside.status_code == 400
     assert client.post(url, data={"rule": "NOT-A-RULE"}).status_code == 400
+
+
+def test_the_overview_and_the_figure_lists_make_the_same_number_of_queries_whatever_the_providers_size(client, world):
+    """Set-based (issue 13): a fixed handful of aggregate queries, never one per customer or plan."""
+    from sqlalchemy import event
+
+    from tests.factories import make_customer
+
+    inspection = world.inspection
+    sign_in_as(client, world.users["inspector"])
+    SEEN = []
+
+    def queries(url):
+        count = 0
+
+        def counted(_conn, _cursor, statement, *_args, **_kwargs):
+            nonlocal count
+            count += 1
+            SEEN.append(statement[:120])
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return count
+
+    urls = [f"/inspections/{inspection.id}", f"/inspections/{inspection.id}/customers/on_programme"]
+    small = [queries(url) for url in urls]
+    for n in range(12):
+        customer = make_customer(world.orgs["ses"], "SES", adviser=world.users["ses_adviser"], first_name=f"Extra{n}")
+        record_every_week(customer, world.users["ses_adviser"])
+    SEEN.clear()
+    assert [queries(url) for url in urls] == small, "\n".join(SEEN)

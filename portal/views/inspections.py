@@ -142,7 +142,9 @@ def figure_customers(inspection_id, figure):
     page = max(1, request.args.get("page", 1, type=int))
     ordered = sorted(ids)
     shown = ordered[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    customers = db.session.scalars(select(Customer).where(Customer.id.in_(shown)).order_by(Customer.reference)).all()
+    # Plain rows: the audit commit below would expire ORM objects and cost a reload each.
+    customers = db.session.execute(select(Customer.id, Customer.reference).where(Customer.id.in_(shown))
+                                   .order_by(Customer.reference)).all()
     names = data_access.visible_names(current_user, shown)
     audit.record_and_commit("inspection.customers_listed", subject_type="inspection", subject_id=inspection.id,
                             customer_ids=shown, detail={"through": "page", "fields": ["name"], "figure": figure})
