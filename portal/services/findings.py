@@ -98,6 +98,8 @@ def answer(finding, *, text, evidence_url, by):
 
 
 def decide(finding, *, decision, text, by):
+    if not finding.inspection.is_open:
+        raise InspectionError("The inspection is closed", "decision")
     if finding.state != FindingState.ANSWERED:
         raise InspectionError("Only an answered finding can be accepted or reopened", "decision")
     if decision not in (FindingState.ACCEPTED.value, FindingState.REOPENED.value):

@@ -40,7 +40,7 @@ def population_select(inspection, customer_ids=None):
 
 
 @dataclass
-class Review_:
+class Facts:
     """Everything the figures and the checklist need, for a set of customers."""
 
     referrals: list = field(default_factory=list)          # (referral id, customer, programme, started, ended)
@@ -57,7 +57,7 @@ class Review_:
 
 def gather(inspection, customer_ids=None, *, with_originals=True):
     """The facts for the population (or the given customers), in eight queries whatever its size."""
-    facts = Review_()
+    facts = Facts()
     population = population_select(inspection, customer_ids).subquery()
     facts.referrals = db.session.execute(select(population)).all()
     in_population = select(population.c.customer_id)
