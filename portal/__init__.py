@@ -104,12 +104,12 @@ def register_blueprints(app):
 
     converters.register(app)  # before any route is added: rules bind their converters when added
     from portal.views import (
-        admin, api, auth, caseload, cohorts, consents, customers, documents, health, home, hours, packs, plans, policy,
-        queue, referrals, signing, staff, verify,
+        admin, api, auth, caseload, cohorts, consents, customers, documents, health, home, hours, inspections, packs,
+        plans, policy, queue, referrals, signing, staff, verify,
     )
 
     for module in (auth, home, queue, admin, staff, referrals, caseload, customers, consents, plans, documents, hours, cohorts,
-                   packs, policy, signing, verify, health, api):
+                   packs, inspections, policy, signing, verify, health, api):
         app.register_blueprint(module.bp)
 
 

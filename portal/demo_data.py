@@ -8,7 +8,8 @@ from sqlalchemy import select
 from portal import data_access, demo_plans
 from portal.extensions import db
 from portal.models import (
-    Activity, ApiClient, Appointment, Cohort, CohortPlace, Consent, ConsentKind, Customer, HoursEntry, Mode,
+    Activity, ApiClient, Appointment, Cohort, CohortPlace, Consent, ConsentKind, Customer, HoursEntry, Inspection,
+    InspectionStatus, Mode,
     Organisation, OrganisationKind, Programme, Referral, ReferralStatus, ReferralTransition, Role, Source, User,
 )
 from portal.models.base import utcnow
@@ -101,10 +102,19 @@ def load_demo_data(password, totp_secret):
     db.session.flush()
     _add_clubs_and_hours(organisations, now.astimezone(UK).date())
     db.session.add(ApiClient(name="DWP referral system (demo)"))
+    _add_inspection(organisations, users, programmes, now.astimezone(UK).date())
     db.session.commit()
     # Agreement seals the plan's documents with the portal's keys: `make run` makes them first.
     demo_plans.add_plans([started[name] for name in PLAN_PROVIDERS], now.astimezone(UK).date())
     return True
+
+
+def _add_inspection(organisations, users, programmes, today):
+    """The demo inspector's scope (R-DATA-6): an open inspection of Northway's SES customers over the last year."""
+    db.session.add(Inspection(
+        organisation=organisations["Northway Employment Services"], programmes=[programmes["SES"]],
+        period_from=today - timedelta(days=365), period_to=today, opened_on=today, status=InspectionStatus.OPEN,
+        opened_by_id=users["admin@portal.example"].id, inspectors=[users["inspector@dwp.example"]]))
 
 
 def _add_customers(rng, organisations, users, programmes, now):

@@ -41,6 +41,9 @@ class Permission(enum.StrEnum):
     MANAGE_COHORTS = "manage_cohorts"
     BUILD_INSPECTION_PACK = "build_inspection_pack"
     EXPORT_SUBJECT_ACCESS = "export_subject_access"
+    MANAGE_INSPECTIONS = "manage_inspections"
+    INSPECT = "inspect"
+    ANSWER_FINDINGS = "answer_findings"
 
 
 ROLE_PERMISSIONS = {
@@ -55,7 +58,7 @@ ROLE_PERMISSIONS = {
         Permission.VIEW_HOURS, Permission.RECORD_HOURS, Permission.MANAGE_COHORTS,
         Permission.TRANSFER_REFERRAL,
         Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
-        Permission.EXPORT_CASELOAD, Permission.BUILD_INSPECTION_PACK,
+        Permission.EXPORT_CASELOAD, Permission.BUILD_INSPECTION_PACK, Permission.ANSWER_FINDINGS,
     },
     Role.REFERRAL_OFFICER: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.CREATE_REFERRAL,
@@ -63,15 +66,17 @@ ROLE_PERMISSIONS = {
         # Subject access requests go through DWP (the controller; providers are processors).
         Permission.EXPORT_SUBJECT_ACCESS,
     },
-    # Inspectors read; nothing in their set changes a customer's record.
+    # Inspectors read; nothing in their set changes a customer's record. INSPECT writes only the
+    # inspection's own sample and findings. What they read is limited to their inspections (R-DATA-6).
     Role.INSPECTOR: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
         Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN, Permission.VIEW_HOURS, Permission.BUILD_INSPECTION_PACK,
+        Permission.INSPECT,
     },
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {
         Permission.USE_PORTAL, Permission.MANAGE_ORGANISATIONS, Permission.MANAGE_DWP_ACCOUNTS, Permission.READ_OUTBOX,
-        Permission.VIEW_DATA_POLICY, Permission.MANAGE_API_CLIENTS,
+        Permission.VIEW_DATA_POLICY, Permission.MANAGE_API_CLIENTS, Permission.MANAGE_INSPECTIONS,
     },
 }
 
@@ -83,7 +88,7 @@ SUBCONTRACTOR_PERMISSIONS = {
     Role.ADVISER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
                    Permission.VIEW_HOURS, Permission.RECORD_HOURS},
     Role.MANAGER: {Permission.USE_PORTAL, Permission.VIEW_CASELOAD, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
-                   Permission.MANAGE_STAFF, Permission.VIEW_HOURS, Permission.RECORD_HOURS},
+                   Permission.MANAGE_STAFF, Permission.VIEW_HOURS, Permission.RECORD_HOURS, Permission.ANSWER_FINDINGS},
 }
 
 # What a DWP system holding a live API token may do.

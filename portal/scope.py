@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Customer, Referral, ReferralStatus, Role
+from portal.models import Customer, Inspection, Referral, ReferralStatus, Role, inspection_inspector
 
 OPEN_STATUSES = (ReferralStatus.REFERRED, ReferralStatus.STARTED)
 FORMER_PROVIDER_ACCESS = timedelta(days=365)
@@ -20,8 +20,13 @@ FORMER_PROVIDER_ACCESS = timedelta(days=365)
 
 def referral_scope(user):
     """A SQL condition on Referral: the referrals this user may see."""
-    if user.role in (Role.REFERRAL_OFFICER, Role.INSPECTOR):
+    if user.role == Role.REFERRAL_OFFICER:
         return true()
+    if user.role == Role.INSPECTOR:
+        # R-DATA-6: the providers of the inspections they are assigned to, open or closed (a closed
+        # inspection stays readable to its inspectors); a sub-contractor's inspection covers what it delivers.
+        providers = inspected_organisations(user)
+        return or_(Referral.organisation_id.in_(providers), Referral.subcontractor_id.in_(providers))
     if user.role.is_provider and user.organisation_id is not None:
         if user.is_subcontractor_staff:
             return and_(Referral.subcontractor_id == user.organisation_id, _not_long_ended())
@@ -41,6 +46,13 @@ def open_referral_scope(user):
 
 def has_open_referral(user, customer_id):
     return db.session.scalar(select(exists().where(Referral.customer_id == customer_id, open_referral_scope(user))))
+
+
+def inspected_organisations(user):
+    """A subquery: the organisations of the inspections this inspector is assigned to."""
+    return (select(Inspection.organisation_id)
+            .join(inspection_inspector, inspection_inspector.c.inspection_id == Inspection.id)
+            .where(inspection_inspector.c.user_id == user.id))
 
 
 def customer_scope(user):

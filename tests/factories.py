@@ -119,6 +119,7 @@ class World:
     orgs: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
     customers: dict = field(default_factory=dict)
+    inspection: object = None
 
 
 def build_world():
@@ -146,4 +147,15 @@ def build_world():
                 first_name=key.upper(), last_name=status.value.title())
     w.customers["sub_assigned"] = make_customer(w.orgs["ses"], "SES", subcontractor=w.orgs["sub"],
                                                 first_name="Assigned", last_name="Tosub")
+    # R-DATA-6: the inspector's scope is the SES prime (and what its sub-contractor delivers), by an open inspection.
+    w.inspection = open_inspection_of(w.orgs["ses"], ("SES",), [w.users["inspector"]], by=w.users["admin"])
     return w
+
+
+def open_inspection_of(organisation, codes, inspectors, *, by, period_from=None, period_to=None):
+    from portal.services import inspections
+
+    today = date.today()
+    return inspections.open_inspection(
+        organisation_id=organisation.id, programme_codes=list(codes), period_from=period_from or today - timedelta(days=365),
+        period_to=period_to or today, inspector_ids=[u.id for u in inspectors], opened_on=today, by=by)

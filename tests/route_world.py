@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ApiClient, Cohort, Consent, HoursEntry, InspectionPack, InWorkJob, Plan, Role, User
-from portal.services import api_clients, hours_rules
+from portal.services import api_clients, findings, hours_rules
 from tests.factories import make_user, sign_in_as
 
 TODAY = date.today()
@@ -41,6 +41,7 @@ class RouteWorld:
     api_client: object
     staff_member: object
     pack: object
+    finding: object
 
     def values(self):
         """A value for every URL parameter of the application's routes."""
@@ -52,6 +53,7 @@ class RouteWorld:
             "client_id": self.api_client.id, "token_id": 1, "user_id": self.staff_member.id,
             "organisation_id": self.world.orgs["ses"].id, "action": "complete", "token": "no-such-token",
             "filename": "portal.css", "kind": "docx", "pack_id": self.pack.id, "code": "AAAA-BBBB-CC",
+            "inspection_id": self.world.inspection.id, "figure": "agreed", "finding_id": self.finding.id,
         }
 
 
@@ -91,6 +93,9 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
     _ok(client.post("/inspection-packs/", data={
         "organisation_id": str(world.orgs[organisation_key].id), "programme_id": str(referral.programme_id),
         **date_fields("date_from", TODAY - timedelta(days=30)), **date_fields("date_to", TODAY)}), "inspection pack")
+    finding = findings.raise_finding(world.inspection, customer_id=None, rule="R-ISP-5", found="Reviews run late",
+                                     severity="medium", action_required="Hold reviews on the dates agreed",
+                                     due_on=TODAY + timedelta(days=28), by=world.users["inspector"], today=TODAY)
     # A second build in one test (two customers) shares the API client and the staff member.
     client_row = (db.session.scalar(select(ApiClient).where(ApiClient.name == "DWP referrals system"))
                   or api_clients.create_client("DWP referrals system"))
@@ -105,7 +110,7 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
     pack = db.session.scalar(select(InspectionPack))
     assert None not in (entry, job, consent, cohort, pack), (entry, job, consent, cohort, pack)
     return RouteWorld(world, customer, referral, plan, version, version.objectives[0], version.parties[0], entry, job,
-                      consent, cohort, client_row, staff_member, pack)
+                      consent, cohort, client_row, staff_member, pack, finding)
 
 
 def url_for_rule(rule, values):

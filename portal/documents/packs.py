@@ -22,6 +22,7 @@ from portal.models import (
     PackStatus, Plan, PlanVersion, Programme, Referral, Role, User, VersionSeal,
 )
 from portal.models.base import utcnow
+from portal.scope import inspected_organisations
 from portal.services.hours import live_entries
 from portal.template_helpers import UK
 
@@ -36,9 +37,12 @@ class PackError(Exception):
 
 
 def organisations_for(user):
-    """Inspectors build packs for any provider; a manager for their own organisation only."""
+    """Inspectors build packs for the providers of their inspections (R-DATA-6); a manager for their own
+    organisation only."""
     query = select(Organisation).where(Organisation.kind != OrganisationKind.DWP).order_by(Organisation.name)
-    if user.role != Role.INSPECTOR:
+    if user.role == Role.INSPECTOR:
+        query = query.where(Organisation.id.in_(inspected_organisations(user)))
+    else:
         query = query.where(Organisation.id == user.organisation_id)
     return db.session.scalars(query).all()
 

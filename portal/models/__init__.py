@@ -6,6 +6,10 @@ from portal.models.customer import Appointment, Customer, DwpRecord
 from portal.models.document import (
     CopyMethod, CustomerCopy, DocumentOriginal, InspectionPack, PackStatus, RateLimitHit, VersionSeal,
 )
+from portal.models.inspection import (
+    Finding, FindingEvent, FindingState, Inspection, InspectionSample, InspectionStatus, Severity, inspection_inspector,
+    inspection_programme,
+)
 from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Mode, Source
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
@@ -27,6 +31,8 @@ __all__ = [
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
     "AGREED_STATUSES", "TaperStep", "UnsavedDraft", "VersionStatus",
     "FormSubmission",
+    "Finding", "FindingEvent", "FindingState", "Inspection", "InspectionSample", "InspectionStatus", "Severity",
+    "inspection_inspector", "inspection_programme",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
     "Appointment", "AuditCheckpoint", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",

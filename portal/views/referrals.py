@@ -26,9 +26,11 @@ FACT_FIELDS = (
 @requires(Permission.VIEW_ALL_REFERRALS)
 def index():
     page = max(1, request.args.get("page", 1, type=int))
-    total = db.session.scalar(select(func.count(Referral.id)))
+    in_scope = scope.referral_scope(current_user)  # R-DATA-6: an inspector sees their inspections' providers
+    total = db.session.scalar(select(func.count(Referral.id)).where(in_scope))
     rows = db.session.execute(
         select(Referral, Customer.reference, Organisation.name, Programme.code)
+        .where(in_scope)
         .join(Customer, Customer.id == Referral.customer_id)
         .join(Organisation, Organisation.id == Referral.organisation_id)
         .join(Programme, Programme.id == Referral.programme_id)

@@ -1,0 +1,164 @@
+"""The checklist of one sampled customer's plan (R-INSP-1): computed from the rule functions the
+advisers' pages use (plan_rules.problems, hours_rules.missing_weeks, the document seals), never typed."""
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy import select
+
+from portal.data_access import HEALTH_FIELDS
+from portal.extensions import db
+from portal.models import (
+    AuditEvent, AuditEventCustomer, Consent, ConsentKind, Organisation, PlanVersion, Programme, SignatureMethod,
+)
+from portal.services import inspection_review, inspection_rules, plan_rules
+from portal.template_helpers import UK
+
+PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not applicable"
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    question: str
+    result: str
+    detail: str
+    evidence: str | None  # a link to the page that shows it
+
+
+def _result(ok):
+    return PASS if ok else FAIL
+
+
+def _messages(problems, *rules):
+    return "; ".join(p.message for p in problems if p.rule in rules)
+
+
+def checklist(inspection, customer_id, today):
+    facts = inspection_review.gather(inspection, [customer_id])
+    referral = next((r for r in facts.referrals if r[1] == customer_id), None)
+    agreed = facts.latest_agreed.get(customer_id)
+    checks = []
+    add = checks.append
+    version = db.session.get(PlanVersion, agreed[0]) if agreed else None
+    if version is None:
+        add(Check("R-ISP-1", "Plan agreed after a needs assessment", FAIL,
+                  "No plan version was agreed by the end of the period", None))
+        return checks, None, referral
+    plan = version.plan
+    programme = db.session.get(Programme, plan.programme_id)
+    problems = plan_rules.problems(version, programme)
+    page = url_for("plans.version", customer_id=customer_id, version_id=version.id)
+    documents = url_for("documents.index", customer_id=customer_id, version_id=version.id)
+
+    started_on = referral[3] if referral else None
+    agreed_on = version.agreed_at.astimezone(UK).date()
+    late_start = started_on is not None and version.number == 1 and agreed_on < started_on
+    isp1 = _messages(problems, "R-ISP-1")
+    add(Check("R-ISP-1", "Plan agreed at the start, after a needs assessment", _result(not isp1 and not late_start),
+              isp1 or ("Agreed before the customer started" if late_start else
+                       f"Version {version.number} agreed on {agreed_on:%d %B %Y}"), page))
+    for rule, question in (("R-ISP-2", "Aspirations, job goal, and the 16-hour aim or the reason"),
+                           ("R-ISP-3", "Every support item and qualification linked to an objective"),
+                           ("R-ISP-4", "Objectives are SMART")):
+        found = _messages(problems, rule)
+        add(Check(rule, question, _result(not found), found or "As the rule asks", page))
+    late = inspection_rules.late_reviews(version.first_review_on, facts.reviews.get(plan.id, []),
+                                         min(inspection.period_to, today))
+    add(Check("R-ISP-5", "Reviews held on the dates agreed", _result(not late),
+              ("Late or missing: " + ", ".join(f"{d:%d %B %Y}" for d in late)) if late else "Every review due was held",
+              url_for("plans.reviews", customer_id=customer_id, plan_id=plan.id)))
+    found = _messages(problems, "R-ISP-7")
+    add(Check("R-ISP-7", "Barriers and their impact recorded", _result(not found), found or
+              f"{len(version.barriers)} barrier(s) recorded", page))
+    signed_roles = {s.party.role for s in version.signatures}
+    if version.in_work:
+        found = _messages(problems, "R-ISP-8")
+        employer_signed = "employer" in signed_roles
+        add(Check("R-ISP-8", "In-work plan complete and signed by the employer", _result(not found and employer_signed),
+                  found or ("Signed by the employer" if employer_signed else "The employer has not signed"), page))
+    else:
+        add(Check("R-ISP-8", "In-work plan signed by the employer", NOT_APPLICABLE, "The customer is not in work", None))
+    signed_all = version.id in facts.signed_by_all and not _messages(problems, "R-SIGN-1")
+    add(Check("R-SIGN-1", "Signed by every party", _result(signed_all),
+              "Every required party signed this version" if signed_all else
+              (_messages(problems, "R-SIGN-1") or "A required party has not signed"), page))
+    signed_format = facts.signed_format.get(version.id)
+    copies = facts.copy_formats.get(version.id, set())
+    add(Check("R-SIGN-2", "The customer's format provided and the copy given",
+              _result(inspection_rules.copy_in_format(signed_format, copies)),
+              f"Signed in {signed_format or 'no recorded format'}; copies given: {', '.join(sorted(copies)) or 'none'}",
+              documents))
+    originals = facts.originals.get(version.id, [])
+    add(Check("R-SIGN-3", "The sealed original verifies", _result(bool(originals) and all(originals)),
+              f"{sum(originals)} of {len(originals)} sealed original(s) verify" if originals else "No sealed original",
+              documents))
+    checks.append(_hours_check(inspection, facts, referral, customer_id, version, today))
+    checks.append(_health_consent_check(inspection, customer_id))
+    checks.append(_support_network_check(inspection, customer_id, version))
+    return checks, version, referral
+
+
+def _hours_check(inspection, facts, referral, customer_id, version, today):
+    if referral is None:
+        return Check("R-HRS-1", "Weekly hours recorded with no gaps, each linked to an objective", NOT_APPLICABLE,
+                     "Not on the programme in the period", None)
+    referral_id, _customer, _programme, started_on, ended_on = referral
+    gaps = inspection_rules.hours_gaps(started_on, ended_on, inspection.period_from, inspection.period_to,
+                                       facts.hours_days.get(referral_id, ()), today)
+    agreed_on = version.agreed_at.astimezone(UK).date()
+    unlinked = [day for day in facts.unlinked_days.get(referral_id, []) if day >= agreed_on]
+    problems = []
+    if gaps:
+        problems.append(f"{len(gaps)} week(s) with no hours, from {gaps[0]:%d %B %Y}")
+    if unlinked:
+        problems.append(f"{len(unlinked)} activity(ies) under an agreed plan not linked to an objective")
+    return Check("R-HRS-1", "Weekly hours recorded with no gaps, each linked to an objective", _result(not problems),
+                 "; ".join(problems) or "Every week has hours, each linked to an objective",
+                 url_for("hours.summary", customer_id=customer_id, referral_id=referral_id))
+
+
+def _consents(inspection, customer_id, kind):
+    organisation = db.session.get(Organisation, inspection.organisation_id)
+    consenting = organisation.prime_id or organisation.id
+    return db.session.scalars(select(Consent).where(Consent.customer_id == customer_id, Consent.kind == kind,
+                                                    Consent.organisation_id == consenting)).all()
+
+
+def _in_force(consent, moment):
+    given = datetime.combine(consent.given_on, datetime.min.time(), tzinfo=UK)
+    return given <= moment and (consent.withdrawn_at is None or moment < consent.withdrawn_at)
+
+
+def _health_consent_check(inspection, customer_id):
+    """R-DATA-3: every time the provider's staff were shown a health field, the customer's consent was in force."""
+    events = db.session.scalars(
+        select(AuditEvent).join(AuditEventCustomer, AuditEventCustomer.event_id == AuditEvent.id)
+        .where(AuditEventCustomer.customer_id == customer_id,
+               AuditEvent.actor_organisation_id == inspection.organisation_id)).all()
+    shown = [e for e in events if set(json.loads(e.detail or "{}").get("fields") or ()) & set(HEALTH_FIELDS)]
+    link = url_for("policy.access_log", customer_id=customer_id)
+    if not shown:
+        return Check("R-DATA-3", "Consent in place for health data shown", NOT_APPLICABLE,
+                     "No health information was shown to the provider", link)
+    consents = _consents(inspection, customer_id, ConsentKind.HEALTH)
+    without = [e for e in shown if not any(_in_force(c, e.occurred_at) for c in consents)]
+    return Check("R-DATA-3", "Consent in place for health data shown", _result(not without),
+                 f"Shown {len(shown)} time(s); {len(without)} without consent in force" if without else
+                 f"Shown {len(shown)} time(s), each with consent in force", link)
+
+
+def _support_network_check(inspection, customer_id, version):
+    """R-DATA-8: where someone from the customer's support network took part (a party other than the customer,
+    the provider and the employer, or a representative signing), the customer's agreement is recorded."""
+    consulted = any(p.role == "other" for p in version.parties) or any(
+        s.method == SignatureMethod.REPRESENTATIVE for s in version.signatures)
+    if not consulted:
+        return Check("R-DATA-8", "Support-network agreement recorded where the network was consulted",
+                     NOT_APPLICABLE, "No one from the customer's support network took part in this plan", None)
+    agreed = [c for c in _consents(inspection, customer_id, ConsentKind.SUPPORT_NETWORK)
+              if _in_force(c, version.agreed_at)]
+    return Check("R-DATA-8", "Support-network agreement recorded where the network was consulted", _result(bool(agreed)),
+                 "The customer's agreement was in force" if agreed else "No agreement to consult the network was in force",
+                 url_for("plans.version", customer_id=customer_id, version_id=version.id))
