@@ -4,6 +4,7 @@ Every setting can be changed from the environment without editing this file:
 
 - WEB_CONCURRENCY: worker processes (default 2 x cores + 1, at most 12);
 - GUNICORN_BIND: where to listen, comma-separated (default 127.0.0.1:8000: run behind a TLS proxy);
+- GUNICORN_THREADS: threads per worker (default 4);
 - GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT: seconds (defaults 30 and 30).
 """
 import os
@@ -22,6 +23,10 @@ def default_workers():
 
 bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",") if address.strip()]
 workers = max(1, _int("WEB_CONCURRENCY", default_workers()))
+# Threads, because a request waiting on a database lock (up to DB_LOCK_TIMEOUT_MS) uses no CPU: with one
+# thread a worker, a locked table queued every other request, /healthz included, behind the waiters.
+worker_class = "gthread"
+threads = max(1, _int("GUNICORN_THREADS", 4))
 # Issue 11: the database's statement, lock and connect timeouts are a few seconds, so a slow or locked
 # database answers 503 well before this; gunicorn killing a worker mid-request (a blank 500) is the last resort.
 timeout = _int("GUNICORN_TIMEOUT", 30)

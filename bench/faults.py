@@ -98,7 +98,8 @@ def build_data(database_url, users, pairs):
     from portal.services import plans
 
     ensure_database(database_url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": bench.BENCH_SECRET_KEY})
+    app = create_app({"PORTAL_ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SECRET_KEY": bench.BENCH_SECRET_KEY, "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY})
     with app.app_context():
         rebuild_schema()
         programme = db.session.scalar(select(Programme).where(Programme.code == "SES"))
@@ -373,7 +374,7 @@ def schedule_for(args):
 
 def start_gunicorn(port, database_url, workers, log_path):
     env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": bench.BENCH_SECRET_KEY,
-           "DATABASE_URL": database_url, "FLASK_DEBUG": "0", "GUNICORN_BIND": f"127.0.0.1:{port}"}
+           "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY, "DATABASE_URL": database_url, "FLASK_DEBUG": "0", "GUNICORN_BIND": f"127.0.0.1:{port}"}
     env.pop("TEST_DATABASE_URL", None)
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)

@@ -38,6 +38,7 @@ def test_key_settings(monkeypatch):
     assert conf.timeout > 2 * DATABASE_TIMEOUT_SECONDS
     assert conf.graceful_timeout > 0
     assert callable(conf.post_fork)
+    assert conf.worker_class == "gthread" and conf.threads >= 2  # a lock waiter must not hold up the rest
     assert conf.accesslog == "-"
     assert conf.bind == ["127.0.0.1:8000"]
     assert 3 <= conf.workers <= conf.MAX_DEFAULT_WORKERS
@@ -62,7 +63,9 @@ def test_post_fork_forgets_the_masters_connections(monkeypatch, tmp_path):
     from portal.extensions import db
 
     conf = load_conf(monkeypatch)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fork.sqlite3'}", "TESTING": True})
+    from tests.conftest import test_config
+
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'fork.sqlite3'}"))
     with app.app_context():
         engine = db.engine
         with engine.connect() as connection:

@@ -307,7 +307,7 @@ def test_healthz_answers_503_within_the_limit_when_the_database_does_not_answer(
 def test_postgres_connections_carry_the_timeouts(app):
     postgres_only(app)
     with app.app_context(), db.engine.connect() as connection:
-        assert connection.execute(text("SHOW lock_timeout")).scalar() == "2s"
+        assert connection.execute(text("SHOW lock_timeout")).scalar() == "1500ms"
         assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
 
 
