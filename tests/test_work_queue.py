@@ -322,3 +322,19 @@ def test_r_rem_1_the_workers_timer_sends_the_digests_that_are_due(app, world):
         timer.join(5)
     db.session.rollback()
     assert len(mailbox.messages("queue_digest", adviser.email)) == 1
+
+
+def test_r_rem_1_a_manager_sees_the_inspection_findings_waiting_for_an_answer(client, world):
+    from datetime import date
+
+    from portal.services import findings
+
+    sign_in_as(client, world.users["ses_manager"])
+    assert "waiting for your answer" not in client.get("/queue").get_data(as_text=True)
+    findings.raise_finding(world.inspection, customer_id=None, rule="R-ISP-5", found="Reviews run late",
+                           severity="medium", action_required="Hold reviews on the dates agreed",
+                           due_on=date.today() + timedelta(days=28), by=world.users["inspector"], today=date.today())
+    db.session.commit()
+    assert "1 inspection finding waiting for your answer" in client.get("/queue").get_data(as_text=True)
+    sign_in_as(client, world.users["ses_b_manager"])  # another provider's manager is not told
+    assert "waiting for your answer" not in client.get("/queue").get_data(as_text=True)

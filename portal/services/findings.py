@@ -6,7 +6,7 @@ are emailed when a finding is raised or reopened.
 """
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import audit, mail
 from portal.extensions import db
@@ -128,6 +128,14 @@ def of_organisation(organisation_id, **filters):
     return db.session.scalars(filtered(
         select(Finding).join(Inspection, Inspection.id == Finding.inspection_id)
         .where(Inspection.organisation_id == organisation_id), **filters)).all()
+
+
+def awaiting_answer(organisation_id):
+    """How many of this organisation's findings wait for the provider's answer (open or reopened): R-REM-1."""
+    return db.session.scalar(
+        select(func.count(Finding.id)).join(Inspection, Inspection.id == Finding.inspection_id)
+        .where(Inspection.organisation_id == organisation_id,
+               Finding.state.in_((FindingState.OPEN, FindingState.REOPENED))))
 
 
 def for_manager(user, finding_id):

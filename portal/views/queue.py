@@ -9,7 +9,7 @@ from portal.models import User
 from portal.permissions import Permission, has_permission, requires
 from portal.queue_forms import ReassignForm, ReminderForm
 from portal.services import caseload as caseload_service
-from portal.services import reminders, work_queue
+from portal.services import findings, reminders, work_queue
 
 bp = Blueprint("queue", __name__)
 
@@ -24,9 +24,11 @@ def index():
         item.name = names.get(item.customer_id, "")
     advisers = caseload_service.advisers_for(current_user) if by_adviser else []
     groups = _by_adviser(items, advisers) if by_adviser else []
+    findings_waiting = (findings.awaiting_answer(current_user.organisation_id)
+                        if has_permission(current_user, Permission.ANSWER_FINDINGS) else 0)
     html = render_template("views/queue/index.html", sections=work_queue.SECTIONS, rules=work_queue.by_rule(items),
                            total=len(items), by_adviser=by_adviser, groups=groups, advisers=advisers,
-                           reassign_form=ReassignForm(formdata=None))
+                           reassign_form=ReassignForm(formdata=None), findings_waiting=findings_waiting)
     if items:
         # R-DATA-7: a list of names is a view of DWP-held data; written after rendering (see caseload).
         audit.record_and_commit("caseload.listed", customer_ids=sorted(names),
