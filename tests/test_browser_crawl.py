@@ -29,13 +29,13 @@ return [...document.querySelectorAll('main *')].filter(e => e.scrollWidth > e.cl
 
 
 def visit_all(browser, base, urls):  # noqa: F811
-    """Axe at 320 px (and once at 1280 px, on the first page); the width checks at both."""
+    """Axe and the width checks on every page at both widths."""
     found = {}
     for width in WIDTHS:
         browser.set_window_size(width, 1000)
         for url in urls:
             browser.get(base + url)
-            _check(browser, found, width, url, axe=width == 320 or url == urls[0])
+            _check(browser, found, width, url)
     browser.set_window_size(1280, 1000)
     return found
 
@@ -97,8 +97,8 @@ def test_the_customers_signing_pages_pass_axe_and_reflow_at_320_px(browser, live
     assert found == {}, "\n".join(f"{page}: {problems}" for page, problems in found.items())
 
 
-def _check(browser, found, width, url, axe=True):  # noqa: F811
-    problems = list(axe_violations(browser)) if axe else []
+def _check(browser, found, width, url):  # noqa: F811
+    problems = list(axe_violations(browser))
     wide = browser.execute_script(TOO_WIDE)
     if wide:
         problems.append(f"wider than the viewport: {wide}")
