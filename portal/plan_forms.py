@@ -1,6 +1,6 @@
 """Forms for the plan's sections and rows. Each carries the version's lock number (optimistic locking)."""
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount, GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput,
+    GovCharacterCount, GovCheckboxInput, GovSubmitInput, GovTextInput,
 )
 from wtforms import (
     BooleanField, DecimalField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, SubmitField,

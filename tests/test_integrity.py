@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portal.extensions import db
-from portal.models import FormSubmission, HoursEntry, Objective, PlanVersion, Signature, VersionStatus
+from portal.models import FormSubmission, HoursEntry, PlanVersion, Signature, VersionStatus
 from portal.models import DocumentOriginal
 from portal.services import hours as hours_service
 from portal.services import plans

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from portal import audit
 from portal.extensions import db
 from portal.models import (
-    CircumstanceChange, CircumstanceDecision, CircumstanceKind, Cohort, CohortPlace, Referral, ReferralStatus,
+    CircumstanceChange, CircumstanceDecision, CircumstanceKind, Cohort, CohortPlace, ReferralStatus,
 )
 from portal.services import hours
 

@@ -1,7 +1,7 @@
 """Sign-in (password, then TOTP), sign-out, invitations and password reset."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from portal import audit

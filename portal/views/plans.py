@@ -1,17 +1,18 @@
-"""A customer's Individual Support Plan: task list, sections, versions, comparison and signing."""
+"""A customer's Individual Support Plan: task list, sections, items, versions and comparison.
+
+Signing is in `plan_signing`, reviews and distance travelled in `plan_reviews`: routes of this blueprint."""
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import data_access, scope
-from portal.customer_words import customer_choice, words
 from portal.extensions import db
-from portal.models import PlanVersion, ReferralStatus, SignatureMethod, VersionStatus
+from portal.models import PlanVersion, ReferralStatus, VersionStatus
 from portal.permissions import Permission, requires
 from portal.plan_forms import ITEM_FORMS, SECTION_FORMS, YES_NO_FIELDS, LockForm, ReasonForm
 from portal.services import plan_rules, plans
-from portal.views.helpers import add_error, repeated_post
+from portal.views.helpers import add_error
 
 bp = Blueprint("plans", __name__, url_prefix="/customers/<int:customer_id>/plan")
 
@@ -20,7 +21,7 @@ def customer_name(customer):
     return data_access.visible_names(current_user, [customer.id]).get(customer.id, customer.reference)
 
 
-def _visible_versions(user, customer, plan):
+def visible_versions(user, customer, plan):
     """R-REF-1: a provider that transferred the customer keeps the versions it agreed, and nothing newer."""
     if not user.role.is_provider:
         return list(plan.versions)
@@ -34,7 +35,7 @@ def version_or_404(customer, version_id):
     version = db.session.get(PlanVersion, version_id)
     if version is None or version.plan.customer_id != customer.id:
         abort(404)
-    if version not in _visible_versions(current_user, customer, version.plan):
+    if version not in visible_versions(current_user, customer, version.plan):
         abort(404)
     return version
 
@@ -60,7 +61,7 @@ def _editable_or_403(version):
 @requires(Permission.VIEW_PLAN)
 def index(customer_id):
     customer = scope.customer_or_404(current_user, customer_id)
-    rows = [(plan, _visible_versions(current_user, customer, plan)) for plan in plans.plans_for(customer.id)]
+    rows = [(plan, visible_versions(current_user, customer, plan)) for plan in plans.plans_for(customer.id)]
     rows = [(plan, versions) for plan, versions in rows if versions]
     startable = [r for r in scope.referrals_in_scope(current_user, customer)
                  if r.status == ReferralStatus.STARTED and r.organisation_id == current_user.organisation_id
@@ -376,96 +377,6 @@ def compare(customer_id):
                            older=older, newer=newer, changes=plans.compare(older, newer), between=between)
 
 
-@bp.route("/<int:version_id>/sign/<int:party_id>", methods=["GET", "POST"])
-@requires(Permission.EDIT_PLAN)
-def sign(customer_id, version_id, party_id):
-    """In person, on the adviser's device: the party reads the plan, ticks the declaration, types their name."""
-    from portal.plan_forms import SignInPersonForm
-
-    customer = scope.customer_or_404(current_user, customer_id)
-    version = version_or_404(customer, version_id)
-    if version.organisation_id != current_user.organisation_id:
-        abort(403)
-    party = next((p for p in version.parties if p.id == party_id), None)
-    if party is None:
-        abort(404)
-    form = SignInPersonForm()
-    # The customer reads and agrees in their own language and format (R-SIGN-2); others in English.
-    lang, document_format = "en", "standard"
-    if party.role == "customer":
-        lang, document_format = customer_choice(request.args, *data_access.customer_preferences(customer.id))
-    declaration = words(lang)["declaration"] if party.role == "customer" else DECLARATIONS[party.role]
-    form.declaration.label.text = declaration
-    customer_mode = party.role == "customer"
-    if customer_mode:
-        _in_customer_words(form, words(lang))
-    if request.method == "GET":
-        form.seen_hash.data = version.content_hash
-    if form.validate_on_submit():
-        method = SignatureMethod(form.method.data) if party.role == "customer" else SignatureMethod.ADVISER
-        try:
-            plans.sign(version, party, method=method, typed_name=form.typed_name.data,
-                       declaration=declaration, seen_hash=form.seen_hash.data, by=current_user,
-                       language=lang, document_format=document_format,
-                       representative_relationship=form.representative_relationship.data or None,
-                       representative_reason=form.representative_reason.data or None,
-                       witness_name=form.witness_name.data or None,
-                       ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent"))
-        except plans.PlanError as error:
-            db.session.rollback()
-            add_error(form, error.field or "typed_name", str(error))
-        else:
-            if customer_mode:  # the adviser sees the signature on the plan when the device is back
-                return redirect(url_for("plans.hand_back", customer_id=customer.id, version_id=version.id,
-                                        lang=lang, format=document_format))
-            flash(f"{party.name} has signed")
-            return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
-    if customer_mode and form.errors:
-        _errors_in_customer_words(form, words(lang))
-    return render_template("views/plans/sign.html", customer=customer, customer_name=customer_name(customer),
-                           version=version, party=party, form=form, declaration=declaration,
-                           labels=plan_rules, lang=lang, document_format=document_format,
-                           customer_mode=customer_mode, text=words(lang), page_lang=lang if customer_mode else "en")
-
-
-def _in_customer_words(form, text):
-    """R-SIGN-2: the customer signs in their language, the form's words included."""
-    form.method.label.text = text["method_question"]
-    form.method.choices = [("in_person", text["method_in_person"]), ("representative", text["method_representative"]),
-                           ("verbal_witnessed", text["method_witnessed"])]
-    form.representative_relationship.label.text = text["representative_relationship"]
-    form.representative_reason.label.text = text["representative_reason"]
-    form.witness_name.label.text = text["witness_name"]
-    form.typed_name.label.text = text["name_label"]
-    form.submit.label.text = text["sign"]
-
-
-def _errors_in_customer_words(form, text):
-    if form.declaration.errors:
-        form.declaration.errors = [text["declaration_missing"]]
-    if form.typed_name.errors and not (form.typed_name.data or "").strip():
-        form.typed_name.errors = [text["name_missing"]]
-
-
-@bp.route("/<int:version_id>/signed", methods=["GET"])
-@requires(Permission.EDIT_PLAN)
-def hand_back(customer_id, version_id):
-    """After signing in person, the customer hands the adviser's device back (issue 16)."""
-    customer = scope.customer_or_404(current_user, customer_id)
-    version = version_or_404(customer, version_id)
-    lang, document_format = customer_choice(request.args, *data_access.customer_preferences(customer.id))
-    return render_template("views/plans/hand_back.html", customer=customer, version=version, customer_mode=True,
-                           text=words(lang), lang=lang, document_format=document_format, page_lang=lang)
-
-
-DECLARATIONS = {
-    "customer": "I have read this plan, or had it read to me. I understand it and I agree to it.",
-    "adviser": "I agree this plan with the customer on behalf of my organisation.",
-    "employer": "I agree the in-work support in this plan on behalf of the employer.",
-    "other": "I have read this plan and I agree to my part in it.",
-}
-
-
 @bp.route("/<int:version_id>/items/<section>")
 @requires(Permission.VIEW_PLAN)
 def items(customer_id, version_id, section):
@@ -479,119 +390,3 @@ def items(customer_id, version_id, section):
                            version=version, section=section, rows=rows, title=plans.SECTION_TITLES[section],
                            may_edit=_may_edit(version), problems=problems, labels=plan_rules,
                            lock_form=LockForm(lock_version=version.lock_version))
-
-
-def _plan_or_404(customer, plan_id):
-    plan = next((p for p in plans.plans_for(customer.id) if p.id == plan_id), None)
-    if plan is None or not _visible_versions(current_user, customer, plan):
-        abort(404)
-    return plan
-
-
-def _may_record(plan, customer):
-    return any(r.programme_id == plan.programme_id and r.status.is_open
-               and r.organisation_id == current_user.organisation_id
-               for r in scope.referrals_in_scope(current_user, customer)) and not current_user.is_subcontractor_staff
-
-
-def _uk_today():
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Europe/London")).date()
-
-
-@bp.route("/<int:plan_id>/reviews", methods=["GET", "POST"])
-@requires(Permission.VIEW_PLAN)
-def reviews(customer_id, plan_id):
-    from portal.permissions import has_permission
-    from portal.plan_forms import ReviewForm
-
-    customer = scope.customer_or_404(current_user, customer_id)
-    plan = _plan_or_404(customer, plan_id)
-    may_record = has_permission(current_user, Permission.EDIT_PLAN) and _may_record(plan, customer)
-    form = ReviewForm() if may_record else None
-    if request.method == "POST":
-        if not may_record:
-            abort(403)
-        if form.validate_on_submit():
-            if repeat := repeated_post(form, url_for("plans.reviews", customer_id=customer.id, plan_id=plan.id)):
-                return repeat
-            try:
-                plans.record_review(plan, by=current_user, held_on=form.held_on.data,
-                                    participants=form.participants.data, what_changed=form.what_changed.data,
-                                    next_review_on=form.next_review_on.data, today=_uk_today())
-            except plans.PlanError as error:
-                db.session.rollback()
-                add_error(form, error.field, str(error))
-            else:
-                flash("Review recorded")
-                return redirect(url_for("plans.reviews", customer_id=customer.id, plan_id=plan.id))
-    return render_template("views/plans/reviews.html", customer=customer, customer_name=customer_name(customer), plan=plan,
-                           form=form, today=_uk_today())
-
-
-@bp.route("/<int:plan_id>/distance", methods=["GET", "POST"])
-@requires(Permission.VIEW_PLAN)
-def distance(customer_id, plan_id):
-    from portal.charts import distance_chart
-    from portal.permissions import has_permission
-    from portal.plan_forms import assessment_form
-
-    customer = scope.customer_or_404(current_user, customer_id)
-    plan = _plan_or_404(customer, plan_id)
-    domains = plans.domains_for(plan.programme_id)
-    may_record = has_permission(current_user, Permission.EDIT_PLAN) and _may_record(plan, customer)
-    form = assessment_form(domains) if may_record else None
-    if request.method == "POST":
-        if not may_record:
-            abort(403)
-        if form.validate_on_submit():
-            if repeat := repeated_post(form, url_for("plans.distance", customer_id=customer.id, plan_id=plan.id)):
-                return repeat
-            scores = {d.id: getattr(form, f"domain_{d.id}").data for d in domains}
-            try:
-                plans.record_assessment(plan, by=current_user, assessed_on=form.assessed_on.data,
-                                        label=form.label.data, scores=scores, today=_uk_today())
-            except plans.PlanError as error:
-                db.session.rollback()
-                add_error(form, error.field, str(error))
-            else:
-                flash("Scores saved")
-                return redirect(url_for("plans.distance", customer_id=customer.id, plan_id=plan.id))
-    domains, rows = plans.distance_table(plan)
-    return render_template("views/plans/distance.html", customer=customer, customer_name=customer_name(customer), plan=plan,
-                           form=form, domains=domains, rows=rows, chart=distance_chart(domains, rows))
-
-
-@bp.route("/<int:version_id>/signing-link/<int:party_id>", methods=["GET", "POST"])
-@requires(Permission.EDIT_PLAN)
-def signing_link(customer_id, version_id, party_id):
-    """Send a single-use signing link by the mail service (R-SIGN-1, remote)."""
-    from flask import current_app
-
-    from portal.plan_forms import SigningLinkForm
-
-    customer = scope.customer_or_404(current_user, customer_id)
-    version = version_or_404(customer, version_id)
-    if version.organisation_id != current_user.organisation_id:
-        abort(403)
-    party = next((p for p in version.parties if p.id == party_id), None)
-    if party is None:
-        abort(404)
-    form = SigningLinkForm()
-    if request.method == "GET" and party.role == "customer":
-        # Pre-filled only where the data policy shows this user the customer's email.
-        form.email.data = data_access.visible_record(current_user, customer).get("email")
-    if form.validate_on_submit():
-        try:
-            plans.create_signing_link(version, party, by=current_user, email=form.email.data,
-                                      base_url=current_app.config["PORTAL_BASE_URL"])
-        except plans.PlanError as error:
-            db.session.rollback()
-            add_error(form, "email", str(error))
-        else:
-            flash(f"A signing link has been sent to {form.email.data}. It works once, for 7 days.")
-            return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
-    return render_template("views/plans/signing_link.html", customer=customer, customer_name=customer_name(customer),
-                           version=version, party=party, form=form)
