@@ -65,6 +65,8 @@ MATRIX = {
     # Findings: the inspector records and decides; the inspected organisation's managers answer (the
     # route world's finding is on the SES prime, so the sub-contractor's and the J2E manager get 404).
     "GET /inspections/<int:inspection_id>/findings": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/audit": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/audit.csv": "302 403 403 403 403 403 403 403 200 403",
     "GET /inspections/<int:inspection_id>/findings/new": "302 403 403 403 403 403 403 403 200 403",
     "GET /inspections/<int:inspection_id>/findings/<int:finding_id>": "302 403 403 403 403 403 403 403 200 403",
     "GET /findings/": "302 403 200 403 200 403 200 403 403 403",

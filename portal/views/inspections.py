@@ -15,7 +15,8 @@ from portal.inspection_forms import (
 )
 from portal.models import Customer, Finding, FindingState, Inspection
 from portal.permissions import Permission, requires
-from portal.services import findings, inspection_checklist, inspection_review, inspections
+from portal.csv_export import csv_response
+from portal.services import audit_trail, findings, inspection_checklist, inspection_review, inspections
 from portal.services import organisations as organisation_service
 from portal.template_helpers import UK
 from portal.views.helpers import add_error, repeated_post
@@ -24,7 +25,8 @@ bp = Blueprint("inspections", __name__)
 
 
 # The inspector's pages of one inspection, for its navigation.
-INSPECTION_PAGES = [("inspections.sample", "Sample and checklists"), ("inspections.findings_list", "Findings")]
+INSPECTION_PAGES = [("inspections.sample", "Sample and checklists"), ("inspections.findings_list", "Findings"),
+                    ("inspections.audit_trail_page", "Audit trail")]
 
 
 @bp.context_processor
@@ -227,6 +229,51 @@ def checklist(inspection_id, customer_id):
                             customer_id=customer_id, detail={"through": "page", "fields": ["name"]})
     return render_template("views/inspections/checklist.html", inspection=inspection, row=row, name=name,
                            checks=checks, version=version)
+
+
+# The provider's audit trail ---------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filters():
+    try:
+        return audit_trail.Filters.from_args(request.args)
+    except audit_trail.FilterError:
+        abort(400)
+
+
+@bp.route("/inspections/<int:inspection_id>/audit")
+@requires(Permission.INSPECT)
+def audit_trail_page(inspection_id):
+    inspection = inspection_or_404(inspection_id)
+    filters = _audit_filters()
+    total = audit_trail.count(inspection, filters)
+    page_count = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int)), page_count)
+    rows = audit_trail.rows(inspection, filters, offset=(page - 1) * AUDIT_PAGE_SIZE, limit=AUDIT_PAGE_SIZE)
+    users = audit_trail.users_to_filter(inspection)
+    query = {key: value for key, value in request.args.items() if key != "page" and value}
+    audit.record_and_commit("inspection.audit_viewed", subject_type="inspection", subject_id=inspection.id,
+                            detail={"filters": filters.as_dict(), "page": page})
+    return render_template("views/inspections/audit.html", inspection=inspection, rows=rows, filters=filters,
+                           users=users, actions=sorted(audit_trail.ACTION_NAMES.items(), key=lambda kv: kv[1]),
+                           total=total, page=page, page_count=page_count, query=query)
+
+
+@bp.route("/inspections/<int:inspection_id>/audit.csv")
+@requires(Permission.INSPECT)
+def audit_trail_csv(inspection_id):
+    inspection = inspection_or_404(inspection_id)
+    filters = _audit_filters()
+    rows = audit_trail.rows(inspection, filters)
+    audit.record_and_commit("inspection.audit_exported", subject_type="inspection", subject_id=inspection.id,
+                            detail={"filters": filters.as_dict(), "rows": len(rows)})
+    return csv_response(f"audit-trail-inspection-{inspection.id}.csv",
+                        ["When (UK time)", "User", "Organisation", "Action", "Action code", "Customer", "About",
+                         "Page views"],
+                        ([r.occurred_at.astimezone(UK).strftime("%Y-%m-%d %H:%M"), r.user, r.organisation,
+                          r.action_name, r.action, r.reference or "", r.about, r.count] for r in rows))
 
 
 # Findings (R-INSP-2) -----------------------------------------------------------------------------
