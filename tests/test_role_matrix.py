@@ -60,6 +60,7 @@ MATRIX = {
     "GET /inspections/<int:inspection_id>/customers/<figure>": "302 403 403 403 403 403 403 403 200 403",
     "GET /inspections/<int:inspection_id>/sample": "302 403 403 403 403 403 403 403 200 403",
     "POST /inspections/<int:inspection_id>/sample/add": "302 403 403 403 403 403 403 403  ok 403",
+    "POST /inspections/<int:inspection_id>/sample/pack": "302 403 403 403 403 403 403 403  ok 403",
     # The route world's customer is not in the sample: its checklist answers 404 (the sample is tested with its feature).
     "GET /inspections/<int:inspection_id>/sample/<int:customer_id>": "302 403 403 403 403 403 403 403 404 403",
     # Findings: the inspector records and decides; the inspected organisation's managers answer (the
@@ -222,6 +223,7 @@ def test_a_forbidden_request_is_audited(client, world):
 # packs an inspector builds (tests/test_documents_service.py), and the inspection's own sample and
 # findings (tests/test_inspections.py).
 OWN_SESSION = {"auth.sign_out", "home.keep_alive", "home.account", "packs.index", "inspections.sample",
+               "inspections.sample_pack",
                "inspections.add_to_sample", "inspections.new_finding", "inspections.finding"}
 # What any request writes about itself, not about a customer.
 BOOKKEEPING = {"audit_event", "audit_event_customer", "user_session"}

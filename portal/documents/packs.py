@@ -5,6 +5,7 @@ with a manifest of hashes and verification codes, and the hours summaries of tho
 """
 import csv
 import io
+import json
 import zipfile
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
@@ -87,10 +88,43 @@ def _period(pack):
 
 def _versions_query(pack):
     start, end = _period(pack)
+    if pack.inspection_id is not None:
+        return _sample_versions_query(pack, end)
     return (select(PlanVersion).join(Plan, Plan.id == PlanVersion.plan_id)
             .where(PlanVersion.organisation_id == pack.organisation_id, Plan.programme_id == pack.programme_id,
                    PlanVersion.status.in_(AGREED_STATUSES),
                    PlanVersion.agreed_at >= start, PlanVersion.agreed_at < end))
+
+
+def _sample_customer_ids(pack):
+    return json.loads(pack.customer_ids or "[]")
+
+
+def _sample_versions_query(pack, end):
+    """A sample's pack: the sampled customers' versions agreed with the provider (or a sub-contractor of it) on
+    the inspection's programmes up to the end of the period, so a plan agreed before the period and still in
+    force during it is there too (the checklist reads the latest version agreed by the period's end)."""
+    providers = select(Organisation.id).where((Organisation.id == pack.organisation_id)
+                                              | (Organisation.prime_id == pack.organisation_id))
+    programmes = [p.id for p in pack.inspection.programmes]
+    return (select(PlanVersion).join(Plan, Plan.id == PlanVersion.plan_id)
+            .where(Plan.customer_id.in_(_sample_customer_ids(pack)), PlanVersion.organisation_id.in_(providers),
+                   Plan.programme_id.in_(programmes), PlanVersion.status.in_(AGREED_STATUSES),
+                   PlanVersion.agreed_at < end))
+
+
+def request_sample_pack(user, inspection, customer_ids):
+    """A pack of the sealed originals of an inspection's sampled customers (issue 13)."""
+    if not customer_ids:
+        raise PackError("Draw a sample, or add customers to it, before building its pack", "")
+    pack = InspectionPack(organisation_id=inspection.organisation_id, programme_id=None,
+                          date_from=inspection.period_from, date_to=inspection.period_to, requested_by_id=user.id,
+                          status=PackStatus.QUEUED, inspection_id=inspection.id,
+                          customer_ids=json.dumps(sorted(customer_ids)))
+    db.session.add(pack)
+    db.session.flush()
+    return _count_and_record(pack, user, {"inspection_id": inspection.id, "customers": sorted(customer_ids)},
+                             "That sample")
 
 
 def request_pack(user, *, organisation_id, programme_id, date_from, date_to):
@@ -115,6 +149,19 @@ def request_pack(user, *, organisation_id, programme_id, date_from, date_to):
     return pack
 
 
+def _count_and_record(pack, user, detail, what):
+    total = db.session.scalar(select(func.count()).select_from(_versions_query(pack).subquery()))
+    if total > current_app.config["INSPECTION_PACK_LIMIT"]:
+        db.session.rollback()
+        raise PackError(f"{what} has {total} agreed plan versions; a pack holds at most "
+                        f"{current_app.config['INSPECTION_PACK_LIMIT']}.", "")
+    pack.total = total
+    audit.record("inspection_pack.requested", subject_type="inspection_pack", subject_id=pack.id, actor=user,
+                 detail={**detail, "organisation_id": pack.organisation_id, "plans": total})
+    db.session.commit()
+    return pack
+
+
 def _manifest_row(path, version, original):
     return [path, version.reference, version.number, original.kind, original.document_format,
             original.language, original.size, original.sha256, original.seal.code,
@@ -134,7 +181,8 @@ def _hours_rows(pack, customer_ids):
         select(Referral.customer_id, Referral.id, year, month, HoursEntry.source, func.sum(HoursEntry.quarters))
         .join(Referral, Referral.id == HoursEntry.referral_id)
         .where(Referral.customer_id.in_(customer_ids), Referral.organisation_id == pack.organisation_id,
-               Referral.programme_id == pack.programme_id, live_entries(),
+               Referral.programme_id.in_([p.id for p in pack.inspection.programmes]) if pack.inspection_id
+               else Referral.programme_id == pack.programme_id, live_entries(),
                HoursEntry.on >= start, HoursEntry.on <= end)
         .group_by(Referral.customer_id, Referral.id, year, month, HoursEntry.source)
         .order_by(Referral.customer_id, Referral.id, year, month, HoursEntry.source)).all()
@@ -214,8 +262,12 @@ def _zip(pack):
 
 
 def _readme(pack, count):
-    return (f"Inspection pack {pack.id}: {pack.organisation.name}, {pack.programme.name}, plans agreed from "
-            f"{pack.date_from.isoformat()} to {pack.date_to.isoformat()} ({count} plan versions).\n\n"
+    if pack.inspection_id is not None:
+        scope = (f"the sample of inspection {pack.inspection_id} ({len(_sample_customer_ids(pack))} customers), "
+                 f"plans agreed up to {pack.date_to.isoformat()}")
+    else:
+        scope = f"{pack.programme.name}, plans agreed from {pack.date_from.isoformat()} to {pack.date_to.isoformat()}"
+    return (f"Inspection pack {pack.id}: {pack.organisation.name}, {scope} ({count} plan versions).\n\n"
             "originals/ holds each agreed version's documents exactly as sealed when stored. manifest.csv gives\n"
             "each file's SHA-256 and verification code: check any file on the portal's verification page\n"
             f"({current_app.config['PORTAL_BASE_URL'].rstrip('/')}/verify). PDFs also carry the portal's PAdES seal.\n"

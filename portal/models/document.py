@@ -92,7 +92,7 @@ class InspectionPack(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))  # None: the inspection's programmes
     date_from = mapped_column(Date)
     date_to = mapped_column(Date)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -104,9 +104,20 @@ class InspectionPack(db.Model):
     error: Mapped[str | None] = mapped_column(String(300))
     zip_bytes = deferred(mapped_column(LargeBinary))
     zip_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Built for an inspection's sample (issue 13): only these customers' originals, JSON list of ids
+    # taken when the pack was asked for, so a later redraw does not change what the pack holds.
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)
+    customer_ids: Mapped[str | None] = mapped_column(Text)
 
     organisation = relationship("Organisation")
     programme = relationship("Programme")
+    inspection = relationship("Inspection")
+
+    @property
+    def scope_label(self):
+        if self.inspection_id is not None:
+            return f"sample of inspection {self.inspection_id}"
+        return self.programme.name
     requested_by = relationship("User")
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import audit, data_access
+from portal.documents import packs
 
 from portal.extensions import db
 from portal.forms import ConfirmForm
@@ -195,6 +196,7 @@ def _sample_page(inspection, form, add_form):
                                 detail={"through": "page", "fields": ["name"]})
     status = 400 if form.errors or add_form.errors else 200
     return render_template("views/inspections/sample.html", inspection=inspection, form=form, add_form=add_form,
+                           pack_form=ConfirmForm(formdata=None),
                            rows=rows, names=names, population=population,
                            spec=json.loads(inspection.sample_spec) if inspection.sample_spec else None), status
 
@@ -214,6 +216,23 @@ def add_to_sample(inspection_id):
             flash(f"{customer.reference} added to the sample")
             return redirect(url_for("inspections.sample", inspection_id=inspection.id))
     return _sample_page(inspection, sample_form(inspection.programmes, None), add_form)
+
+
+@bp.route("/inspections/<int:inspection_id>/sample/pack", methods=["POST"])
+@requires(Permission.INSPECT)
+def sample_pack(inspection_id):
+    """An inspection pack of the sampled customers' sealed originals (issue 13)."""
+    inspection = inspection_or_404(inspection_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        pack = packs.request_sample_pack(current_user, inspection, [row.customer_id for row in inspections.sample_of(inspection)])
+    except packs.PackError as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(url_for("inspections.sample", inspection_id=inspection.id))
+    packs.start(pack)
+    return redirect(url_for("packs.show", pack_id=pack.id))
 
 
 @bp.route("/inspections/<int:inspection_id>/sample/<int:customer_id>")
