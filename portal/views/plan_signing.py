@@ -14,10 +14,8 @@ from portal.views.helpers import add_error
 from portal.views.plans import bp, customer_name, version_or_404
 
 
-@bp.route("/<int:version_id>/sign/<int:party_id>", methods=["GET", "POST"])
-@requires(Permission.EDIT_PLAN)
-def sign(customer_id, version_id, party_id):
-    """In person, on the adviser's device: the party reads the plan, ticks the declaration, types their name."""
+def _party_or_404(customer_id, version_id, party_id):
+    """The customer, the version and the party who signs it; only the provider that wrote it collects signatures."""
     customer = scope.customer_or_404(current_user, customer_id)
     version = version_or_404(customer, version_id)
     if version.organisation_id != current_user.organisation_id:
@@ -25,6 +23,14 @@ def sign(customer_id, version_id, party_id):
     party = next((p for p in version.parties if p.id == party_id), None)
     if party is None:
         abort(404)
+    return customer, version, party
+
+
+@bp.route("/<int:version_id>/sign/<int:party_id>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PLAN)
+def sign(customer_id, version_id, party_id):
+    """In person, on the adviser's device: the party reads the plan, ticks the declaration, types their name."""
+    customer, version, party = _party_or_404(customer_id, version_id, party_id)
     form = SignInPersonForm()
     # The customer reads and agrees in their own language and format (R-SIGN-2); others in English.
     lang, document_format = "en", "standard"
@@ -102,18 +108,11 @@ DECLARATIONS = {
 }
 
 
-
 @bp.route("/<int:version_id>/signing-link/<int:party_id>", methods=["GET", "POST"])
 @requires(Permission.EDIT_PLAN)
 def signing_link(customer_id, version_id, party_id):
     """Send a single-use signing link by the mail service (R-SIGN-1, remote)."""
-    customer = scope.customer_or_404(current_user, customer_id)
-    version = version_or_404(customer, version_id)
-    if version.organisation_id != current_user.organisation_id:
-        abort(403)
-    party = next((p for p in version.parties if p.id == party_id), None)
-    if party is None:
-        abort(404)
+    customer, version, party = _party_or_404(customer_id, version_id, party_id)
     form = SigningLinkForm()
     if request.method == "GET" and party.role == "customer":
         # Pre-filled only where the data policy shows this user the customer's email.
