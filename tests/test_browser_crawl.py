@@ -1,6 +1,6 @@
 """Every page of the crawl in a real browser, at 1280 and at 320 px wide (WCAG 1.4.10, issue 16).
 
-For an adviser, a manager, an inspector and a customer reading their plan by link: axe finds
+For an adviser, a manager, an inspector, a DWP referral officer and a customer reading their plan by link: axe finds
 nothing, and no page is wider than the viewport (a wide table scrolls inside a focusable, labelled
 region of its own instead).
 """
@@ -48,7 +48,7 @@ def browser_session(browser, base, client, user):  # noqa: F811
     browser.add_cookie({"name": cookie.key, "value": cookie.value, "path": "/"})
 
 
-@pytest.mark.parametrize("user_key", ["ses_adviser", "ses_manager", "inspector"])
+@pytest.mark.parametrize("user_key", ["ses_adviser", "ses_manager", "inspector", "officer"])
 def test_every_page_for_staff_passes_axe_and_reflows_at_320_px(browser, live_server, app, client, world, user_key):  # noqa: F811
     rw = route_world.build(client, world)
     browser_session(browser, live_server, client, world.users[user_key])

@@ -249,3 +249,17 @@ def test_manager_reassigns_a_customer_to_another_adviser(client, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Referral, referral.id).adviser_id == world.users["ses_manager"].id
+
+
+def test_the_referrals_list_filters_by_provider_and_names_the_programme(client, world):
+    """Issue 13: a DWP officer or inspector narrows the list to one provider; programmes by name, not code."""
+    sign_in_as(client, world.users["officer"])
+    everything = client.get("/referrals/").get_data(as_text=True)
+    assert 'name="provider"' in everything and "<label" in everything
+    ses, j2e = world.orgs["ses"], world.orgs["j2e"]
+    assert ses.name in everything and j2e.name in everything
+    page = client.get(f"/referrals/?provider={ses.id}").get_data(as_text=True)
+    rows = page[page.index("<tbody"):page.index("</tbody>")]
+    assert ses.name in rows and j2e.name not in rows
+    assert "WORK_CHOICE" not in everything and "Specialist Employability Support" in everything
+    assert client.get("/referrals/?provider=abc").status_code == 200  # not a number: the whole list

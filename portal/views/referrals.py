@@ -1,7 +1,7 @@
 """DWP referral officers record customers and refer them to a provider and programme."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from portal import audit, data_access, scope
 from portal.extensions import db
@@ -27,10 +27,15 @@ FACT_FIELDS = (
 def index():
     page = max(1, request.args.get("page", 1, type=int))
     in_scope = scope.referral_scope(current_user)  # R-DATA-6: an inspector sees their inspections' providers
-    total = db.session.scalar(select(func.count(Referral.id)).where(in_scope))
+    providers = db.session.execute(
+        select(Organisation.id, Organisation.name).join(Referral, Referral.organisation_id == Organisation.id)
+        .where(in_scope).distinct().order_by(Organisation.name)).all()
+    provider = request.args.get("provider", type=int)
+    shown = and_(in_scope, Referral.organisation_id == provider) if provider else in_scope
+    total = db.session.scalar(select(func.count(Referral.id)).where(shown))
     rows = db.session.execute(
-        select(Referral, Customer.reference, Organisation.name, Programme.code)
-        .where(in_scope)
+        select(Referral, Customer.reference, Organisation.name, Programme.name)
+        .where(shown)
         .join(Customer, Customer.id == Referral.customer_id)
         .join(Organisation, Organisation.id == Referral.organisation_id)
         .join(Programme, Programme.id == Referral.programme_id)
@@ -40,7 +45,8 @@ def index():
     names = data_access.visible_names(current_user, [referral.customer_id for referral, *_ in rows])
     audit.record_and_commit("referrals.listed", customer_ids=list(names), detail={"through": "page", "fields": ["name"]})
     return render_template("views/referrals/index.html", rows=rows, names=names, page=page,
-                           page_count=max(1, -(-total // PAGE_SIZE)), total=total)
+                           page_count=max(1, -(-total // PAGE_SIZE)), total=total, providers=providers,
+                           provider=provider)
 
 
 def _referral_form():
