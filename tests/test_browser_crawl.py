@@ -1,8 +1,8 @@
 """Every page of the crawl in a real browser, at 1280 and at 320 px wide (WCAG 1.4.10, issue 16).
 
-For an adviser, a manager, an inspector, a DWP referral officer and a customer reading their plan by link: axe finds
-nothing, and no page is wider than the viewport (a wide table scrolls inside a focusable, labelled
-region of its own instead).
+For an adviser, a manager, an inspector, a DWP referral officer and a customer reading their plan by
+link: axe finds nothing, and no page is wider than the viewport (a wide table scrolls inside a
+focusable, labelled region of its own instead).
 """
 import pytest
 
