@@ -238,7 +238,7 @@ def compare(older, newer):
         before = {row["key"]: row for row in a[section]}
         after = {row["key"]: row for row in b[section]}
         for key, row in after.items():
-            label = _row_label(section, row)
+            label = _row_label(row)
             if key not in before:
                 changes.append(Change(SECTION_TITLES.get(section, section), f"Added: {label}", None, _row_text(row),
                                       section, "added", label))
@@ -247,7 +247,7 @@ def compare(older, newer):
                                       _row_text(before[key]), _row_text(row), section, "changed", label))
         for key, row in before.items():
             if key not in after:
-                label = _row_label(section, row)
+                label = _row_label(row)
                 changes.append(Change(SECTION_TITLES.get(section, section), f"Removed: {label}",
                                       _row_text(row), None, section, "removed", label))
     return changes
@@ -265,16 +265,17 @@ def changes_for_customer(older, newer):
     return found
 
 
-def _row_label(section, row):
-    text = row.get("what") or row.get("description") or row.get("source") or row.get("name") or row.get("support") or ""
-    return plan_rules._short(str(text))
+def _row_label(row):
+    return plan_rules._short(row_label(row))
 
 
 def row_label(item):
-    """What an item of a list section is called on the page: its text, whichever field holds it."""
+    """What an item of a list section is called: its text, whichever field holds it. `item` is a row of
+    the model or of `canonical_content`."""
+    value = item.get if isinstance(item, dict) else lambda name: getattr(item, name, None)
     for name in ("what", "description", "source", "name", "support"):
-        if getattr(item, name, None):
-            return str(getattr(item, name))
+        if value(name):
+            return str(value(name))
     return ""
 
 
