@@ -162,7 +162,10 @@ def _chain(first, rest):
 def generate(database_url, customers, *, reset=False, hours=True, seed=SEED, out=sys.stdout):
     started = time.monotonic()
     app = create_app({"PORTAL_ENV": "development", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "SECRET_KEY": bench.BENCH_SECRET_KEY, "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY})
+                      "SECRET_KEY": bench.BENCH_SECRET_KEY, "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY,
+                      # Bulk COPY and index builds run for minutes: the request timeouts are not for them.
+                      "DB_STATEMENT_TIMEOUT_MS": 0, "DB_LOCK_TIMEOUT_MS": 0,
+                      "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": 0})
     with app.app_context():
         engine = db.engine
         if reset and engine.dialect.name == "postgresql":
