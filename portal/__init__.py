@@ -104,10 +104,11 @@ def register_blueprints(app):
 
     converters.register(app)  # before any route is added: rules bind their converters when added
     from portal.views import (
-        admin, api, auth, caseload, cohorts, consents, customers, documents, health, home, hours, inspections, packs,
-        plan_reviews, plan_signing, plans, policy, queue, referrals, signing, staff, verify,
+        admin, api, auth, caseload, cohorts, consents, customers, documents, health, home, hours, inspection_reports,
+        inspections, packs, plan_reviews, plan_signing, plans, policy, queue, referrals, signing, staff, verify,
     )
-    del plan_reviews, plan_signing  # imported for the routes they add to the plans blueprint
+    # imported for the routes they add to the plans and inspections blueprints
+    del plan_reviews, plan_signing, inspection_reports
 
     for module in (auth, home, queue, admin, staff, referrals, caseload, customers, consents, plans, documents, hours, cohorts,
                    packs, inspections, policy, signing, verify, health, api):

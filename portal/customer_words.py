@@ -193,6 +193,8 @@ MESSAGES = {
     "verify_too_many": _l("Too many checks from your connection. Wait a minute and try again."),
     "verify_check_another": _l("Check another document"),
     "verify_result_title": _l("Result of the check"),
+    "verify_report_found": _l("This code belongs to the report of a DWP inspection of {provider}, sealed on {date}."),
+    "verify_report_programmes": _l("Programmes inspected: {programme}."),
     "barrier_categories": {
         "disability": _l("Disability or health condition"),
         "debt": _l("Debt or money"),

@@ -53,7 +53,7 @@ class RouteWorld:
             "client_id": self.api_client.id, "token_id": 1, "user_id": self.staff_member.id,
             "organisation_id": self.world.orgs["ses"].id, "action": "complete", "token": "no-such-token",
             "filename": "portal.css", "kind": "docx", "pack_id": self.pack.id, "code": "AAAA-BBBB-CC",
-            "inspection_id": self.world.inspection.id, "figure": "agreed", "finding_id": self.finding.id,
+            "inspection_id": self.world.inspection.id, "figure": "agreed", "lang": "en", "finding_id": self.finding.id,
         }
 
 

@@ -66,6 +66,12 @@ MATRIX = {
     # Findings: the inspector records and decides; the inspected organisation's managers answer (the
     # route world's finding is on the SES prime, so the sub-contractor's and the J2E manager get 404).
     "GET /inspections/<int:inspection_id>/findings": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/sample/checklist": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/close": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/report": "302 403 403 403 403 403 403 403 200 403",
+    "GET /inspections/<int:inspection_id>/report/<kind>/<lang>": "302 403 403 403 403 403 403 403 404 403",
+    "GET /findings/inspections/<int:inspection_id>/report": "302 403 404 403 404 403 404 403 403 403",
+    "GET /findings/inspections/<int:inspection_id>/report/<kind>/<lang>": "302 403 404 403 404 403 404 403 403 403",
     "GET /inspections/<int:inspection_id>/audit": "302 403 403 403 403 403 403 403 200 403",
     "GET /inspections/<int:inspection_id>/audit.csv": "302 403 403 403 403 403 403 403 200 403",
     "GET /inspections/<int:inspection_id>/findings/new": "302 403 403 403 403 403 403 403 200 403",
@@ -224,7 +230,8 @@ def test_a_forbidden_request_is_audited(client, world):
 # findings (tests/test_inspections.py).
 OWN_SESSION = {"auth.sign_out", "home.keep_alive", "home.account", "packs.index", "inspections.sample",
                "inspections.sample_pack",
-               "inspections.add_to_sample", "inspections.new_finding", "inspections.finding"}
+               "inspections.add_to_sample", "inspections.new_finding", "inspections.finding",
+               "inspections.close_and_report"}
 # What any request writes about itself, not about a customer.
 BOOKKEEPING = {"audit_event", "audit_event_customer", "user_session"}
 

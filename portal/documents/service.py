@@ -178,9 +178,18 @@ class Verdict:
     newer_version_number: int | None
     original: DocumentOriginal | None = None
     record_genuine: bool = False
+    report: bool = False  # an inspection's closing report (issue 13), not a plan
 
 
 def _verdict(seal, original=None):
+    genuine = original is not None and sealing.record_is_genuine(original.record, original.signature)
+    if seal.inspection_id is not None:
+        inspection = seal.inspection
+        return Verdict(code=seal.code, version_number=None, agreed_at=seal.sealed_at,
+                       provider=inspection.organisation.name,
+                       programme=", ".join(p.name for p in inspection.programmes), superseded=False,
+                       superseded_at=None, newer_version_number=None, original=original, record_genuine=genuine,
+                       report=True)
     version = db.session.get(PlanVersion, seal.version_id)
     newer = [v for v in version.plan.versions if v.number > version.number and v.status.was_agreed]
     return Verdict(
@@ -188,7 +197,7 @@ def _verdict(seal, original=None):
         provider=version.organisation.name, programme=version.plan.programme.name,
         superseded=version.status == VersionStatus.SUPERSEDED or bool(newer), superseded_at=version.superseded_at,
         newer_version_number=max((v.number for v in newer), default=None), original=original,
-        record_genuine=original is not None and sealing.record_is_genuine(original.record, original.signature),
+        record_genuine=genuine,
     )
 
 

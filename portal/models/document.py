@@ -1,7 +1,7 @@
 """Documents of agreed plans (issue 6): the sealed originals, the customer's copy and inspection packs."""
 import enum
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
@@ -9,16 +9,22 @@ from portal.models.base import UTCDateTime, enum_type, utcnow
 
 
 class VersionSeal(db.Model):
-    """An agreed version's verification reference: the code printed on every original (R-SIGN-3)."""
+    """The verification reference printed on every original (R-SIGN-3): of an agreed plan version, or of
+    a closed inspection's report (issue 13), never both."""
 
     __tablename__ = "version_seal"
+    __table_args__ = (
+        CheckConstraint("(version_id IS NULL) <> (inspection_id IS NULL)", name="seal_of_a_version_or_a_report"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id"), unique=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_version.id"), unique=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), unique=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     sealed_at = mapped_column(UTCDateTime, default=utcnow)
 
     version = relationship("PlanVersion")
+    inspection = relationship("Inspection")
     originals = relationship("DocumentOriginal", back_populates="seal", order_by="DocumentOriginal.id")
 
 

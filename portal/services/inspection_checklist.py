@@ -1,16 +1,18 @@
 """The checklist of one sampled customer's plan (R-INSP-1): computed from the rule functions the
 advisers' pages use (plan_rules.problems, hours_rules.missing_weeks, the document seals), never typed."""
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.data_access import HEALTH_FIELDS
 from portal.extensions import db
 from portal.models import (
-    AuditEvent, AuditEventCustomer, Consent, ConsentKind, Organisation, PlanVersion, Programme, SignatureMethod,
+    AuditEvent, AuditEventCustomer, Consent, ConsentKind, Organisation, PlanVersion, Signature, SignatureMethod,
 )
 from portal.services import inspection_review, inspection_rules, plan_rules
 from portal.template_helpers import UK
@@ -36,18 +38,56 @@ def _messages(problems, *rules):
 
 
 def checklist(inspection, customer_id, today):
-    facts = inspection_review.gather(inspection, [customer_id])
-    referral = next((r for r in facts.referrals if r[1] == customer_id), None)
-    agreed = facts.latest_agreed.get(customer_id)
+    """One customer's checklist: (checks, the version checked or None, the referral row or None)."""
+    return checklists(inspection, [customer_id], today)[customer_id]
+
+
+def checklists(inspection, customer_ids, today):
+    """{customer id: (checks, version, referral)} for a set of customers (a whole sample): a fixed
+    number of set-based queries however many customers (issue 13's 50-customer checklist page)."""
+    customer_ids = list(dict.fromkeys(customer_ids))
+    facts = inspection_review.gather(inspection, customer_ids)
+    version_ids = [v for v, _p, _f in facts.latest_agreed.values()]
+    versions = {v.id: v for v in db.session.scalars(
+        select(PlanVersion).where(PlanVersion.id.in_(version_ids)).options(*_VERSION_LOADS))} if version_ids else {}
+    programmes = {p.id: p for p in inspection.programmes}
+    shown = _health_shown(inspection, customer_ids)
+    consents = _consents(inspection, customer_ids)
+    referrals = {}
+    for row in facts.referrals:
+        referrals.setdefault(row[1], row)
+    result = {}
+    for customer_id in customer_ids:
+        agreed = facts.latest_agreed.get(customer_id)
+        version = versions.get(agreed[0]) if agreed else None
+        referral = referrals.get(customer_id)
+        if version is None:
+            checks = [Check("R-ISP-1", "Plan agreed after a needs assessment", FAIL,
+                            "No plan version was agreed by the end of the period", None)]
+        else:
+            checks = _version_checks(inspection, facts, customer_id, version, programmes[version.plan.programme_id],
+                                     referral, today)
+            checks.append(_hours_check(inspection, facts, referral, customer_id, version, today))
+            checks.append(_health_consent_check(customer_id, shown.get(customer_id, []),
+                                                consents.get((customer_id, ConsentKind.HEALTH), [])))
+            checks.append(_support_network_check(customer_id, version,
+                                                 consents.get((customer_id, ConsentKind.SUPPORT_NETWORK), [])))
+        result[customer_id] = (checks, version, referral)
+    return result
+
+
+_VERSION_LOADS = (
+    selectinload(PlanVersion.plan), selectinload(PlanVersion.barriers), selectinload(PlanVersion.objectives),
+    selectinload(PlanVersion.support_items), selectinload(PlanVersion.milestones), selectinload(PlanVersion.funding),
+    selectinload(PlanVersion.taper_steps), selectinload(PlanVersion.parties),
+    selectinload(PlanVersion.signatures).selectinload(Signature.party),
+)
+
+
+def _version_checks(inspection, facts, customer_id, version, programme, referral, today):
     checks = []
     add = checks.append
-    version = db.session.get(PlanVersion, agreed[0]) if agreed else None
-    if version is None:
-        add(Check("R-ISP-1", "Plan agreed after a needs assessment", FAIL,
-                  "No plan version was agreed by the end of the period", None))
-        return checks, None, referral
     plan = version.plan
-    programme = db.session.get(Programme, plan.programme_id)
     problems = plan_rules.problems(version, programme)
     page = url_for("plans.version", customer_id=customer_id, version_id=version.id)
     documents = url_for("documents.index", customer_id=customer_id, version_id=version.id)
@@ -94,10 +134,7 @@ def checklist(inspection, customer_id, today):
     add(Check("R-SIGN-3", "The sealed original verifies", _result(bool(originals) and all(originals)),
               f"{sum(originals)} of {len(originals)} sealed original(s) verify" if originals else "No sealed original",
               documents))
-    checks.append(_hours_check(inspection, facts, referral, customer_id, version, today))
-    checks.append(_health_consent_check(inspection, customer_id))
-    checks.append(_support_network_check(inspection, customer_id, version))
-    return checks, version, referral
+    return checks
 
 
 def _hours_check(inspection, facts, referral, customer_id, version, today):
@@ -119,11 +156,32 @@ def _hours_check(inspection, facts, referral, customer_id, version, today):
                  url_for("hours.summary", customer_id=customer_id, referral_id=referral_id))
 
 
-def _consents(inspection, customer_id, kind):
+def _consents(inspection, customer_ids):
+    """{(customer, kind): [consents given to the provider (or its prime)]} for health and support network."""
     organisation = db.session.get(Organisation, inspection.organisation_id)
     consenting = organisation.prime_id or organisation.id
-    return db.session.scalars(select(Consent).where(Consent.customer_id == customer_id, Consent.kind == kind,
-                                                    Consent.organisation_id == consenting)).all()
+    found = defaultdict(list)
+    for consent in db.session.scalars(select(Consent).where(
+            Consent.customer_id.in_(customer_ids), Consent.organisation_id == consenting,
+            Consent.kind.in_([ConsentKind.HEALTH, ConsentKind.SUPPORT_NETWORK]))):
+        found[(consent.customer_id, consent.kind)].append(consent)
+    return found
+
+
+def _health_shown(inspection, customer_ids):
+    """{customer: [moments the provider's staff were shown a health field]} from the audit trail (R-DATA-3).
+    The LIKE only narrows the rows read; the JSON decides."""
+    shown = defaultdict(list)
+    rows = db.session.execute(
+        select(AuditEventCustomer.customer_id, AuditEvent.occurred_at, AuditEvent.detail)
+        .join(AuditEvent, AuditEventCustomer.event_id == AuditEvent.id)
+        .where(AuditEventCustomer.customer_id.in_(customer_ids),
+               AuditEvent.actor_organisation_id == inspection.organisation_id,
+               or_(*[AuditEvent.detail.contains(f'"{name}"') for name in HEALTH_FIELDS])))
+    for customer_id, occurred_at, detail in rows:
+        if set(json.loads(detail or "{}").get("fields") or ()) & set(HEALTH_FIELDS):
+            shown[customer_id].append(occurred_at)
+    return shown
 
 
 def _in_force(consent, moment):
@@ -131,25 +189,19 @@ def _in_force(consent, moment):
     return given <= moment and (consent.withdrawn_at is None or moment < consent.withdrawn_at)
 
 
-def _health_consent_check(inspection, customer_id):
+def _health_consent_check(customer_id, shown, consents):
     """R-DATA-3: every time the provider's staff were shown a health field, the customer's consent was in force."""
-    events = db.session.scalars(
-        select(AuditEvent).join(AuditEventCustomer, AuditEventCustomer.event_id == AuditEvent.id)
-        .where(AuditEventCustomer.customer_id == customer_id,
-               AuditEvent.actor_organisation_id == inspection.organisation_id)).all()
-    shown = [e for e in events if set(json.loads(e.detail or "{}").get("fields") or ()) & set(HEALTH_FIELDS)]
     link = url_for("policy.access_log", customer_id=customer_id)
     if not shown:
         return Check("R-DATA-3", "Consent in place for health data shown", NOT_APPLICABLE,
                      "No health information was shown to the provider", link)
-    consents = _consents(inspection, customer_id, ConsentKind.HEALTH)
-    without = [e for e in shown if not any(_in_force(c, e.occurred_at) for c in consents)]
+    without = [moment for moment in shown if not any(_in_force(c, moment) for c in consents)]
     return Check("R-DATA-3", "Consent in place for health data shown", _result(not without),
                  f"Shown {len(shown)} time(s); {len(without)} without consent in force" if without else
                  f"Shown {len(shown)} time(s), each with consent in force", link)
 
 
-def _support_network_check(inspection, customer_id, version):
+def _support_network_check(customer_id, version, consents):
     """R-DATA-8: where someone from the customer's support network took part (a party other than the customer,
     the provider and the employer, or a representative signing), the customer's agreement is recorded."""
     consulted = any(p.role == "other" for p in version.parties) or any(
@@ -157,8 +209,7 @@ def _support_network_check(inspection, customer_id, version):
     if not consulted:
         return Check("R-DATA-8", "Support-network agreement recorded where the network was consulted",
                      NOT_APPLICABLE, "No one from the customer's support network took part in this plan", None)
-    agreed = [c for c in _consents(inspection, customer_id, ConsentKind.SUPPORT_NETWORK)
-              if _in_force(c, version.agreed_at)]
+    agreed = [c for c in consents if _in_force(c, version.agreed_at)]
     return Check("R-DATA-8", "Support-network agreement recorded where the network was consulted", _result(bool(agreed)),
                  "The customer's agreement was in force" if agreed else "No agreement to consult the network was in force",
                  url_for("plans.version", customer_id=customer_id, version_id=version.id))

@@ -26,8 +26,9 @@ bp = Blueprint("inspections", __name__)
 
 
 # The inspector's pages of one inspection, for its navigation.
-INSPECTION_PAGES = [("inspections.sample", "Sample and checklists"), ("inspections.findings_list", "Findings"),
-                    ("inspections.audit_trail_page", "Audit trail")]
+INSPECTION_PAGES = [("inspections.sample", "Sample"), ("inspections.sample_checklist", "Checklists"),
+                    ("inspections.findings_list", "Findings"), ("inspections.audit_trail_page", "Audit trail"),
+                    ("inspections.report", "Report")]
 
 
 @bp.context_processor
