@@ -204,3 +204,31 @@ def test_the_administrator_closing_also_seals_the_report(client, world):
     sign_in_as(client, world.users["admin"])
     client.post(f"/admin/inspections/{world.inspection.id}/close")
     assert db.session.scalar(select(VersionSeal).where(VersionSeal.inspection_id == world.inspection.id)) is not None
+
+
+def test_r_hrs_1_the_overview_counts_weeks_with_no_hours_in_sql_as_the_checklist_does(client, world):
+    """The overview counts weeks with hours in the database (one row a referral); the checklist reads the
+    days. Both must find the same gaps (inspection_rules.hours_gaps is the one rule)."""
+    from portal.models import HoursEntry
+    from portal.models.base import utcnow
+    from tests.test_inspections import record_every_week
+
+    customer, _plan, _version = agreed_plan_for(client, world)
+    record_every_week(customer, world.users["ses_adviser"])
+    sign_in_as(client, world.users["inspector"])
+
+    def gaps():
+        page = client.get(f"/inspections/{world.inspection.id}").get_data(as_text=True)
+        return dict(re.findall(r'/customers/(\w+)">(\d+)<span', page))["hours_gaps"]
+
+    assert gaps() == "1"  # only sub_assigned, who has no hours
+    entries = db.session.scalars(select(HoursEntry).where(HoursEntry.referral_id == customer.referrals[0].id)
+                                 .order_by(HoursEntry.on)).all()
+    if len(entries) < 2:
+        pytest.skip("the customer started less than two weeks ago")
+    entries[len(entries) // 2].removed_at = utcnow()  # a removed entry is kept, not counted
+    db.session.commit()
+    assert gaps() == "2"
+    client.post(f"/inspections/{world.inspection.id}/sample/add", data={"reference": customer.reference})
+    page = client.get(f"/inspections/{world.inspection.id}/sample/{customer.id}").get_data(as_text=True)
+    assert 'data-rule="R-HRS-1" data-result="fail"' in page

@@ -13,6 +13,7 @@ from portal.data_access import HEALTH_FIELDS
 from portal.extensions import db
 from portal.models import (
     AuditEvent, AuditEventCustomer, Consent, ConsentKind, Organisation, PlanVersion, Signature, SignatureMethod,
+    SupportItem,
 )
 from portal.services import inspection_review, inspection_rules, plan_rules
 from portal.template_helpers import UK
@@ -78,7 +79,7 @@ def checklists(inspection, customer_ids, today):
 
 _VERSION_LOADS = (
     selectinload(PlanVersion.plan), selectinload(PlanVersion.barriers), selectinload(PlanVersion.objectives),
-    selectinload(PlanVersion.support_items), selectinload(PlanVersion.milestones), selectinload(PlanVersion.funding),
+    selectinload(PlanVersion.support_items).selectinload(SupportItem.objectives), selectinload(PlanVersion.milestones), selectinload(PlanVersion.funding),
     selectinload(PlanVersion.taper_steps), selectinload(PlanVersion.parties),
     selectinload(PlanVersion.signatures).selectinload(Signature.party),
 )

@@ -78,7 +78,8 @@ def report_facts(inspection, today):
             setattr(result, tally, getattr(result, tally) + 1)
         sample.append(SampleRow(row.customer.reference, row.programme.name, row.how,
                                 [c.rule for c in checks if c.result == inspection_checklist.FAIL]))
-    sets, _by_programme = inspection_review.customer_sets(inspection, inspection_review.gather(inspection), today)
+    sets, _by_programme = inspection_review.customer_sets(
+        inspection, inspection_review.gather(inspection, with_originals=False, today=today), today)
     population = {code: len(ids) for code, ids in inspections.population_by_programme(inspection).items()}
     return ReportFacts(
         inspection_id=inspection.id, provider=inspection.organisation.name,

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -17,6 +17,7 @@ from portal.models import (
     Referral, Review, Signature, VersionSeal,
 )
 from portal.services import inspection_rules
+from portal.services.hours_rules import week_start
 from portal.template_helpers import UK
 
 
@@ -52,13 +53,22 @@ class Facts:
     reviews: dict = field(default_factory=lambda: defaultdict(list))     # plan id → [(held_on, next_review_on)]
     hours_days: dict = field(default_factory=lambda: defaultdict(set))   # referral id → days with hours
     unlinked_days: dict = field(default_factory=lambda: defaultdict(list))  # referral id → days of entries with no objective
+    weeks_recorded: dict = field(default_factory=dict)   # referral id → weeks with hours (whole population only)
+    detailed: bool = True
+    originals_checked: bool = True
     open_findings: dict = field(default_factory=lambda: defaultdict(int))   # customer (None: provider) → count
 
 
-def gather(inspection, customer_ids=None, *, with_originals=True):
-    """The facts for the population (or the given customers), in eight queries whatever its size."""
+def gather(inspection, customer_ids=None, *, with_originals=True, today=None):
+    """The facts for the population (or the given customers), in eight queries whatever its size.
+
+    For given customers (a sample) the days with hours are read, for the checklist's detail; for the
+    whole population only the number of weeks with hours, counted by the database."""
     facts = Facts()
+    detailed = customer_ids is not None
+    today = today or datetime.now(UK).date()
     population = population_select(inspection, customer_ids).subquery()
+    facts.detailed, facts.originals_checked = detailed, with_originals
     facts.referrals = db.session.execute(select(population)).all()
     in_population = select(population.c.customer_id)
     programme_ids = [p.id for p in inspection.programmes]
@@ -98,13 +108,28 @@ def gather(inspection, customer_ids=None, *, with_originals=True):
         for plan_id, held_on, next_review_on in db.session.execute(
                 select(Review.plan_id, Review.held_on, Review.next_review_on).where(Review.plan_id.in_(plan_ids))):
             facts.reviews[plan_id].append((held_on, next_review_on))
-    for referral_id, on, objective_id in db.session.execute(
-            select(HoursEntry.referral_id, HoursEntry.on, HoursEntry.objective_id)
-            .where(HoursEntry.referral_id.in_(select(population.c.id)), HoursEntry.removed_at.is_(None),
-                   HoursEntry.on >= inspection.period_from, HoursEntry.on <= inspection.period_to)):
-        facts.hours_days[referral_id].add(on)
-        if objective_id is None:
-            facts.unlinked_days[referral_id].append(on)
+    if detailed:
+        for referral_id, on, objective_id in db.session.execute(
+                select(HoursEntry.referral_id, HoursEntry.on, HoursEntry.objective_id)
+                .where(HoursEntry.referral_id.in_(select(population.c.id)), HoursEntry.removed_at.is_(None),
+                       HoursEntry.on >= inspection.period_from, HoursEntry.on <= inspection.period_to)):
+            facts.hours_days[referral_id].add(on)
+            if objective_id is None:
+                facts.unlinked_days[referral_id].append(on)
+    else:
+        # The whole population: weeks with hours counted in SQL (one row a referral, not one an entry),
+        # only weeks the gap rule looks at (inspection_rules.hours_gaps): on the programme, in the period,
+        # complete by today.
+        last_complete = week_start(today) - timedelta(days=7)
+        for referral_id, weeks in db.session.execute(
+                select(HoursEntry.referral_id, func.count(distinct(HoursEntry.week_start)))
+                .join(population, population.c.id == HoursEntry.referral_id)
+                .where(HoursEntry.removed_at.is_(None), HoursEntry.on >= inspection.period_from,
+                       HoursEntry.on <= inspection.period_to, HoursEntry.week_start <= last_complete,
+                       HoursEntry.on >= population.c.started_on,
+                       or_(population.c.ended_on.is_(None), HoursEntry.on <= population.c.ended_on))
+                .group_by(HoursEntry.referral_id)):
+            facts.weeks_recorded[referral_id] = weeks
     findings = select(Finding.customer_id).where(
         Finding.inspection_id == inspection.id, Finding.state.in_([FindingState.OPEN, FindingState.REOPENED]))
     for (customer_id,) in db.session.execute(findings):
@@ -133,8 +158,12 @@ def customer_sets(inspection, facts, today):
     for referral_id, customer_id, programme_id, started_on, ended_on in facts.referrals:
         sets["on_programme"].add(customer_id)
         by_programme[programme_id].add(customer_id)
-        gaps = inspection_rules.hours_gaps(started_on, ended_on, inspection.period_from, inspection.period_to,
-                                           facts.hours_days.get(referral_id, ()), today)
+        if facts.detailed:
+            gaps = inspection_rules.hours_gaps(started_on, ended_on, inspection.period_from, inspection.period_to,
+                                               facts.hours_days.get(referral_id, ()), today)
+        else:
+            gaps = inspection_rules.weeks_expected(started_on, ended_on, inspection.period_from, inspection.period_to,
+                                                   today) > facts.weeks_recorded.get(referral_id, 0)
         if gaps:
             sets["hours_gaps"].add(customer_id)
     for customer_id, (version_id, plan_id, first_review_on) in facts.latest_agreed.items():
@@ -148,5 +177,7 @@ def customer_sets(inspection, facts, today):
         checks = facts.originals.get(version_id)
         if checks and all(checks):
             sets["originals_verify"].add(customer_id)
+    if not facts.originals_checked:
+        del sets["originals_verify"]  # not read: see gather()
     sets["open_findings"] = {c for c in facts.open_findings if c is not None} & sets["on_programme"]
     return sets, by_programme

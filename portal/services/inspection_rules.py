@@ -36,6 +36,12 @@ def hours_gaps(started_on, ended_on, period_from, period_to, recorded_days, toda
             if monday + timedelta(days=6) >= period_from]
 
 
+def weeks_expected(started_on, ended_on, period_from, period_to, today):
+    """R-HRS-1: how many weeks `hours_gaps` looks at; a referral with hours in fewer of them has a gap
+    (the whole population's count, without reading every day: portal/services/inspection_review.py)."""
+    return len(hours_gaps(started_on, ended_on, period_from, period_to, (), today))
+
+
 def copy_in_format(signed_format, copy_formats):
     """R-SIGN-2: a copy was given in the format the customer read and signed the plan in."""
     return signed_format is not None and signed_format in set(copy_formats)
