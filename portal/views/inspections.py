@@ -312,7 +312,7 @@ def _filters():
 
 def _references(found):
     ids = {f.customer_id for f in found if f.customer_id}
-    return dict(db.session.execute(select(Customer.id, Customer.reference).where(Customer.id.in_(ids)))) if ids else {}
+    return dict(db.session.execute(select(Customer.id, Customer.reference).where(Customer.id.in_(ids))).all()) if ids else {}
 
 
 @bp.route("/inspections/<int:inspection_id>/findings")
