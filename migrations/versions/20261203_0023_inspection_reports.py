@@ -1,4 +1,4 @@
-"""Sealed inspection reports (issue 13): a seal belongs to an agreed plan version or to a closed
+"""Sealed inspection reports and the index of weeks with hours (issue 13): a seal belongs to an agreed plan version or to a closed
 inspection's report, never both; the report's originals are document_original rows of that seal.
 
 Revision ID: 0023
@@ -18,6 +18,9 @@ depends_on = None
 
 
 def upgrade():
+    # The weeks with hours of a whole provider, read from the index alone (the inspection overview).
+    op.create_index('ix_hours_entry_live_week', 'hours_entry', ['referral_id', 'week_start'], unique=False,
+                    postgresql_where=sa.text('removed_at IS NULL'), sqlite_where=sa.text('removed_at IS NULL'))
     with op.batch_alter_table('version_seal', schema=None) as batch_op:
         batch_op.alter_column('version_id', existing_type=sa.Integer(), nullable=True)
         batch_op.add_column(sa.Column('inspection_id', sa.Integer(), nullable=True))
@@ -30,6 +33,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_hours_entry_live_week', table_name='hours_entry')
     op.execute("DELETE FROM document_original WHERE seal_id IN "
                "(SELECT id FROM version_seal WHERE inspection_id IS NOT NULL)")
     op.execute("DELETE FROM version_seal WHERE inspection_id IS NOT NULL")

@@ -3,7 +3,7 @@ import enum
 import json
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -100,6 +100,9 @@ class HoursEntry(db.Model):
     __tablename__ = "hours_entry"
     __table_args__ = (
         Index("ix_hours_entry_referral_week", "referral_id", "week_start"),
+        # The weeks with hours of a whole provider, read from the index alone (issue 13's overview).
+        Index("ix_hours_entry_live_week", "referral_id", "week_start", postgresql_where=text("removed_at IS NULL"),
+              sqlite_where=text("removed_at IS NULL")),
         CheckConstraint("quarters > 0 AND quarters <= 96", name="quarter_hours_in_a_day"),
     )
 

@@ -108,28 +108,25 @@ def gather(inspection, customer_ids=None, *, with_originals=True, today=None):
         for plan_id, held_on, next_review_on in db.session.execute(
                 select(Review.plan_id, Review.held_on, Review.next_review_on).where(Review.plan_id.in_(plan_ids))):
             facts.reviews[plan_id].append((held_on, next_review_on))
+    # A week counts as recorded if it holds hours (R-HRS-1): the weeks from the one the period starts in.
+    first_week, last_week = week_start(inspection.period_from), week_start(inspection.period_to)
     if detailed:
         for referral_id, on, objective_id in db.session.execute(
                 select(HoursEntry.referral_id, HoursEntry.on, HoursEntry.objective_id)
                 .where(HoursEntry.referral_id.in_(select(population.c.id)), HoursEntry.removed_at.is_(None),
-                       HoursEntry.on >= inspection.period_from, HoursEntry.on <= inspection.period_to)):
+                       HoursEntry.week_start >= first_week, HoursEntry.week_start <= last_week)):
             facts.hours_days[referral_id].add(on)
             if objective_id is None:
                 facts.unlinked_days[referral_id].append(on)
     else:
-        # The whole population: weeks with hours counted in SQL (one row a referral, not one an entry),
-        # only weeks the gap rule looks at (inspection_rules.hours_gaps): on the programme, in the period,
-        # complete by today.
-        last_complete = week_start(today) - timedelta(days=7)
-        for referral_id, weeks in db.session.execute(
-                select(HoursEntry.referral_id, func.count(distinct(HoursEntry.week_start)))
-                .join(population, population.c.id == HoursEntry.referral_id)
-                .where(HoursEntry.removed_at.is_(None), HoursEntry.on >= inspection.period_from,
-                       HoursEntry.on <= inspection.period_to, HoursEntry.week_start <= last_complete,
-                       HoursEntry.on >= population.c.started_on,
-                       or_(population.c.ended_on.is_(None), HoursEntry.on <= population.c.ended_on))
-                .group_by(HoursEntry.referral_id)):
-            facts.weeks_recorded[referral_id] = weeks
+        # The whole population: weeks with hours counted by the database, one correlated count a referral
+        # read from the index alone (ix_hours_entry_live_week), only weeks complete by today.
+        last_week = min(last_week, week_start(today) - timedelta(days=7))
+        weeks = (select(func.count(distinct(HoursEntry.week_start)))
+                 .where(HoursEntry.referral_id == population.c.id, HoursEntry.removed_at.is_(None),
+                        HoursEntry.week_start >= first_week, HoursEntry.week_start <= last_week)
+                 .scalar_subquery())
+        facts.weeks_recorded = dict(db.session.execute(select(population.c.id, weeks)).all())
     findings = select(Finding.customer_id).where(
         Finding.inspection_id == inspection.id, Finding.state.in_([FindingState.OPEN, FindingState.REOPENED]))
     for (customer_id,) in db.session.execute(findings):

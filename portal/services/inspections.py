@@ -4,6 +4,7 @@ import json
 import secrets
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.extensions import db
@@ -100,6 +101,7 @@ def close_inspection(inspection, *, closed_on, by, today=None):
 
 def sample_of(inspection):
     return db.session.scalars(select(InspectionSample).where(InspectionSample.inspection_id == inspection.id)
+                              .options(selectinload(InspectionSample.customer), selectinload(InspectionSample.programme))
                               .order_by(InspectionSample.id)).all()
 
 

@@ -36,12 +36,14 @@ def sample_checklist(inspection_id):
                                                     inspection_checklist.NOT_APPLICABLE: 0})
             tally[check.result] += 1
     names = data_access.visible_names(current_user, ids)
+    # Rendered before the audit commit, which would expire every plan loaded above (a reload each).
+    page = render_template("views/inspections/sample_checklist.html", inspection=inspection, rows=rows,
+                           checked=checked, names=names, by_rule=by_rule, rules=inspection_report.RULE_ORDER)
     if ids:
         audit.record_and_commit("inspection.sample_checklist_viewed", subject_type="inspection",
                                 subject_id=inspection.id, customer_ids=ids,
                                 detail={"through": "page", "fields": ["name"]})
-    return render_template("views/inspections/sample_checklist.html", inspection=inspection, rows=rows,
-                           checked=checked, names=names, by_rule=by_rule, rules=inspection_report.RULE_ORDER)
+    return page
 
 
 def _open_findings(inspection):
