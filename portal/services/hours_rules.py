@@ -138,14 +138,18 @@ def small_employer_payment(employer_staff_at_start, worked_quarters_by_week, tod
     return SmallEmployerPayment(eligible_employer=eligible, current_run_weeks=run, twelfth_week_on=twelfth)
 
 
+def weeks_looked_at(period, today):
+    """The first and last Mondays `missing_weeks` looks at: weeks on the programme, up to the last complete one."""
+    last_day = min(period.ends_on or today, today)
+    last_complete = week_start(today) - timedelta(days=7)
+    return week_start(period.starts_on), min(week_start(last_day), last_complete)
+
+
 def missing_weeks(period, recorded_mondays, today):
     """The Mondays of whole or part weeks on the programme, up to the last complete week, with nothing recorded."""
     if period.starts_on is None:
         return []
-    last_day = min(period.ends_on or today, today)
-    first = week_start(period.starts_on)
-    last_complete = week_start(today) - timedelta(days=7)
-    end = min(week_start(last_day), last_complete)
+    first, end = weeks_looked_at(period, today)
     weeks = []
     monday = first
     while monday <= end:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import distinct, exists, func, or_, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -23,6 +23,14 @@ from portal.template_helpers import UK
 
 def _period_end(inspection):
     return datetime.combine(inspection.period_to + timedelta(days=1), time.min, tzinfo=UK)
+
+
+def _among(column, ids):
+    """`column IN ids`. On PostgreSQL one array parameter (`= ANY(:ids)`): a large provider's 20,000 ids as
+    separate parameters cost seconds of query building in the driver alone."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 def population_select(inspection, customer_ids=None):
@@ -87,26 +95,26 @@ def gather(inspection, customer_ids=None, *, with_originals=True, today=None):
     if version_ids:
         unsigned = aliased(PlanParty)
         facts.signed_by_all = set(db.session.scalars(
-            select(PlanVersion.id).where(PlanVersion.id.in_(version_ids), ~exists().where(
+            select(PlanVersion.id).where(_among(PlanVersion.id, version_ids), ~exists().where(
                 unsigned.version_id == PlanVersion.id, unsigned.required.is_(True),
                 ~exists().where(Signature.version_id == PlanVersion.id, Signature.party_id == unsigned.id)))))
         for version_id, document_format in db.session.execute(
                 select(Signature.version_id, Signature.document_format).join(PlanParty, PlanParty.id == Signature.party_id)
-                .where(Signature.version_id.in_(version_ids), PlanParty.role == "customer")):
+                .where(_among(Signature.version_id, version_ids), PlanParty.role == "customer")):
             facts.signed_format[version_id] = document_format
         for version_id, document_format in db.session.execute(
                 select(CustomerCopy.version_id, CustomerCopy.document_format)
-                .where(CustomerCopy.version_id.in_(version_ids))):
+                .where(_among(CustomerCopy.version_id, version_ids))):
             facts.copy_formats[version_id].add(document_format)
         if with_originals:
             for version_id, content, digest, record, signature in db.session.execute(
                     select(VersionSeal.version_id, DocumentOriginal.content, DocumentOriginal.sha256,
                            DocumentOriginal.record, DocumentOriginal.signature)
                     .join(VersionSeal, VersionSeal.id == DocumentOriginal.seal_id)
-                    .where(VersionSeal.version_id.in_(version_ids))):
+                    .where(_among(VersionSeal.version_id, version_ids))):
                 facts.originals[version_id].append(inspection_rules.original_verifies(content, digest, record, signature))
         for plan_id, held_on, next_review_on in db.session.execute(
-                select(Review.plan_id, Review.held_on, Review.next_review_on).where(Review.plan_id.in_(plan_ids))):
+                select(Review.plan_id, Review.held_on, Review.next_review_on).where(_among(Review.plan_id, plan_ids))):
             facts.reviews[plan_id].append((held_on, next_review_on))
     # A week counts as recorded if it holds hours (R-HRS-1): the weeks from the one the period starts in.
     first_week, last_week = week_start(inspection.period_from), week_start(inspection.period_to)

@@ -1,7 +1,7 @@
 """Rules an inspector checks that advisers' pages do not already compute (R-INSP-1), as plain functions."""
 from datetime import timedelta
 
-from portal.services.hours_rules import Period, missing_weeks, week_start
+from portal.services.hours_rules import Period, missing_weeks, week_start, weeks_looked_at
 
 
 def late_reviews(first_review_on, reviews, last_day):
@@ -39,7 +39,13 @@ def hours_gaps(started_on, ended_on, period_from, period_to, recorded_days, toda
 def weeks_expected(started_on, ended_on, period_from, period_to, today):
     """R-HRS-1: how many weeks `hours_gaps` looks at; a referral with hours in fewer of them has a gap
     (the whole population's count, without reading every day: portal/services/inspection_review.py)."""
-    return len(hours_gaps(started_on, ended_on, period_from, period_to, (), today))
+    if started_on is None:
+        return 0
+    starts, ends = max(started_on, period_from), min(ended_on or period_to, period_to)
+    if starts > ends:
+        return 0
+    first, last = weeks_looked_at(Period(starts, ends), today)
+    return max(0, (last - first).days // 7 + 1)
 
 
 def copy_in_format(signed_format, copy_formats):
