@@ -8,8 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, distinct, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ARRAY, Integer, any_, bindparam, distinct, func, or_, select
 
 from portal.extensions import db
 from portal.models import (
@@ -93,15 +92,18 @@ def gather(inspection, customer_ids=None, *, with_originals=True, today=None):
     version_ids = [v for v, _p, _f in facts.latest_agreed.values()]
     plan_ids = [p for _v, p, _f in facts.latest_agreed.values()]
     if version_ids:
-        unsigned = aliased(PlanParty)
-        facts.signed_by_all = set(db.session.scalars(
-            select(PlanVersion.id).where(_among(PlanVersion.id, version_ids), ~exists().where(
-                unsigned.version_id == PlanVersion.id, unsigned.required.is_(True),
-                ~exists().where(Signature.version_id == PlanVersion.id, Signature.party_id == unsigned.id)))))
-        for version_id, document_format in db.session.execute(
-                select(Signature.version_id, Signature.document_format).join(PlanParty, PlanParty.id == Signature.party_id)
-                .where(_among(Signature.version_id, version_ids), PlanParty.role == "customer")):
-            facts.signed_format[version_id] = document_format
+        # One pass over the parties and their signatures: who must sign, who did, and the customer's format.
+        unsigned = set()
+        for version_id, required, role, signature_id, document_format in db.session.execute(
+                select(PlanParty.version_id, PlanParty.required, PlanParty.role, Signature.id, Signature.document_format)
+                .outerjoin(Signature, (Signature.party_id == PlanParty.id) & (Signature.version_id == PlanParty.version_id))
+                .where(_among(PlanParty.version_id, version_ids), or_(PlanParty.required.is_(True),
+                                                                      PlanParty.role == "customer"))):
+            if required and signature_id is None:
+                unsigned.add(version_id)
+            if role == "customer" and signature_id is not None:
+                facts.signed_format[version_id] = document_format
+        facts.signed_by_all = set(version_ids) - unsigned
         for version_id, document_format in db.session.execute(
                 select(CustomerCopy.version_id, CustomerCopy.document_format)
                 .where(_among(CustomerCopy.version_id, version_ids))):
