@@ -217,6 +217,9 @@ def measure_rendering(version, reader, repeat):
     code = seal_of(version).code
     contexts = {(f, lang): build_context(version, reader=reader, lang=lang, document_format=f, verification=code)
                 for f in FORMATS for lang in LANGUAGES}
+    # The contexts are plain dicts: end the read transaction, or on a busy machine the rendering outlasts
+    # the database's idle-in-transaction timeout and the pack's first query finds the connection closed.
+    db.session.rollback()
     times = {key: {"bare": [], "docx": [], "pdf": [], "seal": []} for key in contexts}
     for context in contexts.values():  # warm up: fonts, imports, the signer, the template cache
         seal_pdf(render_pdf(context), reason="warm-up"), bare_docx(context), render_docx(context)

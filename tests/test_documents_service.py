@@ -146,6 +146,47 @@ def test_the_document_defaults_to_the_format_and_language_the_customers_record_a
     assert "Large print, Welsh <strong class=\"govuk-tag govuk-tag--green\">Customer’s choice</strong>" in page
 
 
+def test_the_documents_page_defaults_to_the_format_the_customer_signed_in(client, agreed):
+    """Issue 17 (R-SIGN-2): the customer signed in Welsh Easy Read; a later change to their record does not move
+    the default away from the copy they agreed to."""
+    customer, _plan, version = agreed
+    record = db.session.get(DwpRecord, customer.id)
+    record.preferred_language, record.format_needs = "en", "large_print"
+    db.session.commit()
+    response = client.get(f"{base(customer, version)}/documents/docx")
+    assert "easy-read-cy.docx" in response.headers["Content-Disposition"]
+    page = client.get(f"{base(customer, version)}/documents").get_data(as_text=True)
+    assert 'Easy Read, Welsh <strong class="govuk-tag govuk-tag--green">Signed in this format</strong>' in page
+
+
+def test_welsh_documents_open_the_welsh_check_page_and_every_document_carries_the_needs_assessment(client, agreed):
+    customer, _plan, version = agreed
+    seal = db.session.scalar(select(VersionSeal))
+    welsh = docx_text(client.get(f"{base(customer, version)}/documents/docx?format=easy_read&lang=cy").data)
+    english = docx_text(client.get(f"{base(customer, version)}/documents/docx?format=standard&lang=en").data)
+    assert f"/verify/{seal.code}?lang=cy" in welsh and "?lang=" not in english and f"/verify/{seal.code}" in english
+    for text in (welsh, english):
+        assert "Wants warehouse work; anxiety in crowds" in text
+    # Easy Read carries every agreed term (R-SIGN-2): how often, the measure, each barrier's impact, the time.
+    for term in ("Weekly", "3 applications a week", "Worry", "Needs 6 months to build confidence", "CV workshop"):
+        assert term in welsh, term
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_the_easy_read_signing_page_carries_every_agreed_term(client, started, lang):
+    """Issue 15/17 (R-SIGN-2): what the customer signs in Easy Read holds every term the plan agrees."""
+    customer, _plan, version = started
+    fill_complete_plan(client, customer, version)
+    client.post(f"{base(customer, version)}/send", data={"lock_version": lock(version)})
+    db.session.refresh(version)
+    party = next(p for p in version.parties if p.role == "customer")
+    page = client.get(f"{base(customer, version)}/sign/{party.id}?lang={lang}&format=easy_read").get_data(as_text=True)
+    for term in ("Weekly", "3 applications a week", "Worry", "Advocacy with the council", "Needs 6 months to build confidence",
+                 "Wants warehouse work; anxiety in crowds", "CV workshop", "Apply for warehouse jobs"):
+        assert term in page, term
+    assert ('<span lang="en">3 applications a week</span>' in page) is (lang == "cy")
+
+
 # Data policy (R-DATA-1) ---------------------------------------------------------------------------
 
 def test_a_document_holds_nothing_the_readers_policy_hides(client, world):

@@ -1,5 +1,8 @@
 """Draws the Easy Read pictures and builds the six Word templates in docs_templates/.
 
+The pictures are drawn by drawings.py and the text is written by template_content.py and
+easy_read_content.py; this module sets the styles and the package.
+
     .venv/bin/python -m portal.documents.build_templates [--out DIR]
 
 Every piece of template text is a Jinja expression over the document context (portal/documents/context.py),
@@ -8,25 +11,28 @@ output is reproducible (no timestamps), so tests/test_documents_docx.py rebuilds
 """
 import argparse
 import io
-import math
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from PIL import Image, ImageDraw
 
 from portal.customer_words import FORMATS, LANGUAGES
 from portal.documents.docx import AUTHOR, TEMPLATES_DIR
-from portal.documents.pictures import PICTURE_KEYS
 from portal.documents.docx_checks import LANGUAGE_TAGS, SIZE_FLOORS_PT
+from portal.documents.drawings import draw_picture
+from portal.documents.easy_read_content import plan_easy_read
+from portal.documents.pictures import PICTURE_KEYS
+from portal.documents.template_content import (
+    LAYOUT_STYLE, TemplateWriter, field, front_matter, plan_content, signatures, verification,
+)
 
 FONT = "Arial"
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -48,332 +54,44 @@ VARIANTS = {
     "easy_read": Variant(16, (24, 20, 18), 1.5, 12),
 }
 
-# --- Easy Read pictures -------------------------------------------------------------------------------
-
-PICTURE_PX = 240
-SUPERSAMPLE = 4  # drawn large, then scaled down: smooth edges without Pillow anti-aliasing
-UNIT = PICTURE_PX * SUPERSAMPLE / 64  # the web pictures' viewBox is 64 units wide
-INK, PAPER = 0, 255
-
-
-def _px(point):
-    return (point[0] * UNIT, point[1] * UNIT)
-
-
-def _box(cx, cy, r):
-    return (_px((cx - r, cy - r)), _px((cx + r, cy + r)))
-
-
-def _stroke(draw, points, width=4, round_caps=False):
-    """A polyline with round joins; round ends where the SVG has stroke-linecap="round"."""
-    draw.line([_px(p) for p in points], fill=INK, width=round(width * UNIT), joint="curve")
-    if round_caps:
-        for x, y in (points[0], points[-1]):
-            draw.ellipse(_box(x, y, width / 2), fill=INK)
-
-
-def _ring(draw, cx, cy, r, width=4):
-    draw.ellipse(_box(cx, cy, r + width / 2), outline=INK, width=round(width * UNIT))
-
-
-def _cubic(p0, p1, p2, p3, steps=24):
-    def at(t):
-        a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t ** 3
-        return (a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1])
-    return [at(i / steps) for i in range(steps + 1)]
-
-
-def _plan(draw):
-    draw.rounded_rectangle((_px((12, 4)), _px((52, 60))), radius=5 * UNIT, outline=INK, width=round(4 * UNIT))
-    for y, end in ((20, 42), (30, 42), (40, 34)):
-        _stroke(draw, [(22, y), (end, y)], round_caps=True)
-
-
-def _goal(draw):
-    _ring(draw, 32, 32, 24)
-    _ring(draw, 32, 32, 13)
-    draw.ellipse(_box(32, 32, 4), fill=INK)
-
-
-def _barrier(draw):
-    _stroke(draw, [(6, 50), (58, 50)])
-    _stroke(draw, [(12, 50), (12, 26), (52, 26), (52, 50)])
-    for line in (((12, 34), (52, 34)), ((24, 26), (24, 34)), ((40, 34), (40, 42)),
-                 ((30, 42), (12, 42)), ((52, 42), (36, 42))):
-        _stroke(draw, line, width=3)
-
-
-def _steps(draw):
-    _stroke(draw, [(6, 54), (20, 54), (20, 42), (34, 42), (34, 30), (48, 30), (48, 18), (58, 18)])
-    _stroke(draw, [(50, 6), (58, 14), (50, 22)], round_caps=True)
-
-
-def _help(draw):
-    _ring(draw, 20, 16, 7)
-    _ring(draw, 44, 16, 7)
-    for x in (8, 32):  # a person: c0-14 6-22 12-22 s12 8 12 22
-        left = _cubic((x, 52), (x, 38), (x + 6, 30), (x + 12, 30))
-        right = _cubic((x + 12, 30), (x + 18, 30), (x + 24, 38), (x + 24, 52))
-        _stroke(draw, left + right[1:], round_caps=True)
-    _stroke(draw, [(26, 38), (38, 38)], round_caps=True)
-
-
-def _talk(draw):
-    # A closed path ("z"): going on to the second point again joins the last corner too.
-    _stroke(draw, [(6, 10), (40, 10), (40, 32), (20, 32), (12, 40), (12, 32), (6, 32), (6, 10), (40, 10)])
-    _stroke(draw, [(46, 24), (58, 24), (58, 46), (52, 46), (52, 54), (44, 46), (28, 46), (28, 38)])
-
-
-def _sign(draw):
-    """A pen over a signature line."""
-    _stroke(draw, [(6, 56), (58, 56)], round_caps=True)
-    scribble = _cubic((8, 48), (11, 36), (16, 36), (18, 46)) + _cubic((18, 46), (20, 54), (25, 52), (28, 44))[1:]
-    _stroke(draw, scribble, width=3, round_caps=True)
-    tip, far = (30, 46), (56, 14)
-    length = math.dist(tip, far)
-    along = ((far[0] - tip[0]) / length, (far[1] - tip[1]) / length)
-    across = (-along[1] * 5, along[0] * 5)
-
-    def point(distance, side):
-        return (tip[0] + along[0] * distance + across[0] * side, tip[1] + along[1] * distance + across[1] * side)
-
-    _stroke(draw, [tip, point(10, 1), point(length, 1), point(length, -1), point(10, -1), tip])
-    _stroke(draw, [point(10, 1), point(10, -1)])
-
-
-DRAWINGS = {"plan": _plan, "goal": _goal, "barrier": _barrier, "steps": _steps,
-            "help": _help, "talk": _talk, "sign": _sign}
-
-
-def draw_picture(key):
-    size = PICTURE_PX * SUPERSAMPLE
-    image = Image.new("L", (size, size), PAPER)
-    DRAWINGS[key](ImageDraw.Draw(image))
-    image = image.resize((PICTURE_PX, PICTURE_PX), Image.Resampling.BOX)
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)  # Pillow writes no time chunk, so the bytes repeat
-    return out.getvalue()
-
-
-# --- Template content ---------------------------------------------------------------------------------
-
-def strong(text):
-    return (text, True)
-
-
-class TemplateWriter:
-    """python-docx calls that write docxtpl tags: one tag per paragraph, one run per piece of text."""
-
-    def __init__(self, document):
-        self.document = document
-
-    def heading(self, text, level):
-        self.document.add_paragraph(text, style=f"Heading {level}")
-
-    def para(self, *runs, style=None):
-        paragraph = self.document.add_paragraph(style=style)
-        for run in runs:
-            text, bold = (run, False) if isinstance(run, str) else run
-            run_element = paragraph.add_run(text)
-            if bold:
-                run_element.bold = True
-        return paragraph
-
-    def bullet(self, *runs):
-        self.para(*runs, style="List Bullet")
-
-    def tag(self, statement):
-        self.document.add_paragraph(f"{{%p {statement} %}}")
-
-    def picture(self, key):
-        # Keeps the picture on the same page as the heading it stands beside.
-        self.para(f"{{{{ pic_{key} }}}}").paragraph_format.keep_with_next = True
-
-    @contextmanager
-    def when(self, condition):
-        self.tag(f"if {condition}")
-        yield
-        self.tag("endif")
-
-    @contextmanager
-    def each(self, loop, empty=None):
-        self.tag(f"for {loop}")
-        yield
-        if empty:
-            self.tag("else")
-            self.para(empty)
-        self.tag("endfor")
-
-    def table(self, caption, headings, loop, cells):
-        """A data table: a repeating header row, then one row per item ({%tr for %} rows of their own)."""
-        table = self.document.add_table(rows=4, cols=len(headings), style="Table Grid")
-        caption_element = OxmlElement("w:tblCaption")
-        caption_element.set(qn("w:val"), caption)
-        table._tbl.tblPr.append(caption_element)
-        header, loop_row, item_row, end_row = table.rows
-        for cell, text in zip(header.cells, headings):
-            cell.paragraphs[0].add_run(text).bold = True
-        loop_row.cells[0].paragraphs[0].add_run(f"{{%tr for {loop} %}}")
-        for cell, text in zip(item_row.cells, cells):
-            cell.paragraphs[0].add_run(text)
-        end_row.cells[0].paragraphs[0].add_run("{%tr endfor %}")
-        for row in table.rows:
-            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-
-
-def front_matter(t):
-    t.heading("{{ w.doc_title }}", 1)
-    with t.when("draft"):
-        t.para(strong("{{ w.doc_draft }}"))
-        t.para(strong("{{ w.doc_draft_note }}"))
-    with t.when("customer.name"):
-        t.para("{{ w.doc_for.format(name=customer.name) }}")
-    for label, value in (("doc_reference", "customer.reference"), ("doc_programme", "programme"),
-                         ("doc_provider", "provider")):
-        with t.when(value):
-            t.para(strong(f"{{{{ w.{label} }}}}: "), f"{{{{ {value} }}}}")
-    t.para("{{ w.doc_version.format(number=version.number) }}")
-    t.para("{{ version.date_line }}")
-
-
-def plan_content(t):
-    """templates/components/plan.html, macro plan_content, with headings from level 2."""
-    t.heading("{{ w.goals }}", 2)
-    t.para(strong("{{ w.what_you_want }}: "), "{{ goals.aspirations or w.not_written }}")
-    t.para(strong("{{ w.job_goal }}: "), "{{ goals.job_goal or w.not_written }}")
-    t.para(strong("{{ w.target_hours }}: "), "{{ goals.target_hours or w.not_agreed }}")
-    with t.when("goals.target_hours_reason"):
-        t.para("{{ goals.target_hours_reason }}")
-
-    t.heading("{{ w.objectives }}", 2)
-    with t.each("o in objectives", empty="{{ w.no_objectives }}"):
-        t.heading("{{ o.number }}. {{ o.what }}", 3)
-        for label, value in (("how_often", "o.how_often"), ("how_we_know", "o.measure"), ("by", "o.by")):
-            with t.when(value):
-                t.bullet(f"{{{{ w.{label} }}}}: {{{{ {value} }}}}")
-        with t.when("o.done_on"):
-            t.bullet("{{ w.done_on }} {{ o.done_on }}")
-
-    t.heading("{{ w.support }}", 2)
-    with t.each("s in support", empty="{{ w.no_support }}"):
-        t.heading("{{ s.description }}{% if s.qualification %} ({{ w.qualification }}){% endif %}", 3)
-        t.para("{{ w.given_by }}: {{ s.given_by }}{% if s.planned %}, {{ s.planned }} {{ w.planned }}{% endif %}")
-        t.para("{{ w.helps_with }}: {{ s.helps_with or w.no_objective }}")
-
-    t.heading("{{ w.barriers }}", 2)
-    with t.each("b in barriers", empty="{{ w.none_yet }}"):
-        t.heading("{{ b.category }}", 3)
-        t.para("{{ b.description }}")
-        with t.when("b.impact"):
-            t.para("{{ w.affects_work }}: {{ b.impact }}")
-        with t.when("b.response"):
-            t.para("{{ w.we_will }}: {{ b.response }}")
-
-    for key in ("milestones", "funding"):
-        with t.when(key):
-            t.heading(f"{{{{ w.{key} }}}}", 2)
-            with t.each(f"item in {key}"):
-                t.bullet("{{ item }}")
-
-    t.heading("{{ w.reviews }}", 2)
-    t.para("{{ reviews or w.not_agreed }}")
-    for key in ("length", "permitted_work"):
-        with t.when(key):
-            t.heading(f"{{{{ w.{key} }}}}", 2)
-            t.para(f"{{{{ {key} }}}}")
-
-    with t.when("in_work"):
-        t.heading("{{ w.in_work }}", 2)
-        with t.when("in_work.line"):
-            t.para("{{ in_work.line }}")
-        with t.when("in_work.taper"):
-            t.heading("{{ w.taper }}", 3)
-            t.table("{{ w.taper }}", ["{{ w.weeks }}", "{{ w.support_col }}", "{{ w.hours_a_week }}"],
-                    "step in in_work.taper", ["{{ step.weeks }}", "{{ step.support }}", "{{ step.hours }}"])
-        with t.each("check in in_work.checks"):
-            t.bullet("{{ check }}")
-
-
-def plan_easy_read(t):
-    """templates/components/plan.html, macro plan_easy_read: a picture before each part, one idea a paragraph."""
-    t.picture("plan")
-    t.para("{{ w.er_intro }}")
-    t.para("{{ w.er_intro_2 }}")
-
-    t.picture("goal")
-    t.heading("{{ w.what_you_want }}", 2)
-    with t.when("goals.aspirations"):
-        t.para("{{ w.er_want }}")
-        t.para("{{ goals.aspirations }}")
-    with t.when("goals.job_goal"):
-        t.para("{{ w.er_job }}")
-        t.para("{{ goals.job_goal }}")
-    with t.when("goals.target_hours"):
-        t.para("{{ w.er_hours.format(hours=goals.target_hours) }}")
-    with t.when("not (goals.aspirations or goals.job_goal)"):
-        t.para("{{ w.er_nothing }}")
-
-    t.picture("barrier")
-    t.heading("{{ w.er_hard }}", 2)
-    with t.each("b in barriers", empty="{{ w.er_nothing }}"):
-        t.heading("{{ b.category }}", 3)
-        t.para("{{ b.description }}")
-        with t.when("b.response"):
-            t.para("{{ w.er_we_will }} {{ b.response }}")
-
-    t.picture("steps")
-    t.heading("{{ w.er_steps }}", 2)
-    with t.each("o in objectives", empty="{{ w.er_nothing }}"):
-        t.para(strong("{{ o.number }}."), " {{ o.what }}")
-        with t.when("o.by"):
-            t.para("{{ w.er_by.format(date=o.by) }}")
-
-    t.picture("help")
-    t.heading("{{ w.er_help }}", 2)
-    with t.each("s in support", empty="{{ w.er_nothing }}"):
-        t.heading("{{ s.description }}", 3)
-        t.para("{{ w.er_help_from.format(who=s.given_by) }}")
-
-    t.picture("talk")
-    t.heading("{{ w.er_talk }}", 2)
-    with t.when("reviews"):
-        t.para("{{ reviews }}")
-    t.para("{{ w.er_change }}")
-
-
-def signatures(t):
-    t.heading("{{ w.doc_signed_heading }}", 2)
-    t.tag("if signatures")
-    t.table("{{ w.doc_signed_heading }}",
-            ["{{ w.doc_col_name }}", "{{ w.doc_col_role }}", "{{ w.doc_col_how }}", "{{ w.doc_col_when }}"],
-            "signature in signatures",
-            ["{{ signature.name }}", "{{ signature.role }}", "{{ signature.how }}", "{{ signature.when }}"])
-    t.tag("else")
-    t.para("{{ w.doc_not_signed }}")
-    t.tag("endif")
-
-
-def verification(t):
-    with t.when("verification"):
-        t.heading("{{ w.doc_verify_heading }}", 2)
-        t.para("{{ verification.text }}")
-        t.para("{{ verification.url }}")
-        with t.when("qr"):
-            t.para("{{ qr }}")
-        t.para("{{ w.doc_seal }}")
-
-
-def write_content(document, document_format):
-    t = TemplateWriter(document)
+# --- Content ------------------------------------------------------------------------------------------
+
+def running_text(document):
+    """The draft marking on every page (header) and "Page N of M" (footer, PAGE and NUMPAGES fields)."""
+    section = document.sections[0]
+    header = section.header.paragraphs[0]
+    header.add_run("{% if draft %}{{ w.doc_draft }}{% endif %}").bold = True
+    footer = section.footer.paragraphs[0]
+    footer.add_run("{{ w.doc_page_word }} ")
+    field(footer, "PAGE", "1")
+    footer.add_run(" {{ w.doc_page_of }} ")
+    field(footer, "NUMPAGES", "1")
+
+
+def write_content(document, document_format, lang):
+    t = TemplateWriter(document, lang)
+    running_text(document)
     front_matter(t)
     if document_format == "easy_read":
         plan_easy_read(t)
-        t.picture("sign")
     else:
         plan_content(t)
-    signatures(t)
-    verification(t)
+        signatures(t, large=document_format == "large_print")
+        verification(t)
+
+
+def layout_style(document):
+    """The Easy Read layout table's style: no borders, cells padded; docx_checks knows it by name."""
+    style = document.styles.add_style(LAYOUT_STYLE, WD_STYLE_TYPE.TABLE)
+    style.base_style = document.styles["Normal Table"]
+    margins = OxmlElement("w:tblCellMar")
+    for side, width in (("top", 80), ("left", 0), ("bottom", 160), ("right", 200)):
+        margins.append(OxmlElement(f"w:{side}", {qn("w:w"): str(width), qn("w:type"): "dxa"}))
+    table_properties = style.element.get_or_add_tblPr() if hasattr(style.element, "get_or_add_tblPr") else None
+    if table_properties is None:
+        table_properties = OxmlElement("w:tblPr")
+        style.element.append(table_properties)
+    table_properties.append(margins)
 
 
 # --- Styles and package -------------------------------------------------------------------------------
@@ -487,7 +205,8 @@ def template_docx(document_format, lang):
     document = Document()
     set_package(document, lang)
     set_styles(document, document_format, lang)
-    write_content(document, document_format)
+    layout_style(document)
+    write_content(document, document_format, lang)
     out = io.BytesIO()
     document.save(out)
     return with_fixed_zip_dates(out.getvalue())

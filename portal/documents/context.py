@@ -13,6 +13,8 @@ The contract (every value is already a display string in the document's language
     customer        {name, reference}     name is "" when the policy hides it from the reader
     programme, provider
     version         {number (int), date_line ("Agreed on 3 May 2026" or "Written on …")}
+    needs           {text, assessed_on}        the needs assessment ("" when not written)
+    distance        [{label, scores: [str]}]   distance-travelled assessments up to the version's date
     goals           {aspirations, job_goal, target_hours, target_hours_reason}
     objectives      [{number (int), what, how_often, measure, by, done_on}]
     support         [{description, qualification (bool), given_by, planned, helps_with}]
@@ -25,7 +27,9 @@ The contract (every value is already a display string in the document's language
     in_work         None | {line, taper: [{weeks, support, hours}], checks: [str]}
     signatures      [{name, role, how, when}]   from the signature records (R-SIGN-1)
     verification    None (drafts) | {code, url, text, qr_png (bytes), qr_alt}
-    pictures        {plan|goal|barrier|steps|help|talk|sign: {png (bytes), alt}}   Easy Read pictures
+    pictures        {key: {png (bytes), alt}}   Easy Read pictures (portal.documents.pictures.PICTURE_KEYS)
+
+Adviser-written text is English; the Welsh documents mark it as English (lang) where it appears.
 
 Empty strings mean "leave the line out".
 """
@@ -57,10 +61,28 @@ def qr_png(url):
     return out.getvalue()
 
 
-def verification_block(code, base_url, w):
-    url = f"{base_url.rstrip('/')}/verify/{code}"
+def verification_block(code, base_url, w, lang="en"):
+    """The check page in the document's language: /verify answers in Welsh with ?lang=cy (views/verify.py)."""
+    page = f"{base_url.rstrip('/')}/verify"
+    suffix = "" if lang == "en" else f"?lang={lang}"
+    url = f"{page}/{code}{suffix}"
     return {"code": code, "url": url, "qr_png": qr_png(url), "qr_alt": w["doc_qr_alt"].format(code=code),
-            "text": w["doc_verify_body"].format(url=f"{base_url.rstrip('/')}/verify", code=code)}
+            "text": w["doc_verify_body"].format(url=page + suffix, code=code)}
+
+
+def _distance(version, lang, w):
+    """The distance-travelled assessments made by the version's date (an agreed document never grows)."""
+    until = (version.agreed_at or version.created_at).astimezone(UK).date() if version.status.was_agreed else None
+    rows = []
+    for assessment in version.plan.assessments:
+        if until is not None and assessment.assessed_on and assessment.assessed_on > until:
+            continue
+        scores = sorted(assessment.scores, key=lambda s: s.domain.position)
+        rows.append({"label": " – ".join(filter(None, (assessment.label, date_in(assessment.assessed_on, lang)))),
+                     "scores": [w["distance_score"].format(
+                         domain=(s.domain.label_cy if lang == "cy" and s.domain.label_cy else s.domain.label),
+                         score=s.score, top=10) for s in scores]})
+    return rows
 
 
 def _when(moment, lang, w):
@@ -125,6 +147,9 @@ def build_context(version, *, reader, lang, document_format, verification=None):
         "programme": version.plan.programme.name,
         "provider": version.organisation.name,
         "version": {"number": version.number, "date_line": date_line},
+        "needs": {"text": version.needs_assessment or "",
+                  "assessed_on": date_in(version.needs_assessed_on, lang)},
+        "distance": _distance(version, lang, w),
         "goals": {"aspirations": version.aspirations or "", "job_goal": version.job_goal or "",
                   "target_hours": hours_in(target, lang) if target is not None else "",
                   "target_hours_reason": version.target_hours_reason or ""},
@@ -150,7 +175,7 @@ def build_context(version, *, reader, lang, document_format, verification=None):
             else "", version.permitted_work_details or ""))) if version.permitted_work else ""),
         "in_work": _in_work(version, lang, w),
         "signatures": _signatures(version, lang, w),
-        "verification": verification_block(verification, _base_url(), w) if verification and agreed else None,
+        "verification": verification_block(verification, _base_url(), w, lang) if verification and agreed else None,
         "pictures": {key: {"png": picture_png(key), "alt": w["pictures"][key]} for key in PICTURE_KEYS},
     }
 

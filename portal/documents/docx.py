@@ -21,7 +21,7 @@ from portal.documents.pictures import PICTURE_KEYS
 TEMPLATES_DIR = PROJECT_ROOT / "docs_templates"
 AUTHOR = "ISP provider portal"
 
-PICTURE_WIDTH = Mm(30)
+PICTURE_WIDTH = Mm(28)  # in the Easy Read picture column (template_content.PICTURE_COLUMN)
 QR_WIDTH = Mm(40)
 # What XML 1.0 cannot hold (C0 controls but tab and newline, U+FFFE/FFFF, lone surrogates); \r, \a and
 # \f would also turn into line, paragraph and page breaks in docxtpl.
@@ -53,7 +53,8 @@ def pictures(tpl, context):
     found = {"qr": ""} | {f"pic_{key}": "" for key in PICTURE_KEYS}
     verification = context.get("verification") or {}
     if verification.get("qr_png"):
-        found["qr"] = DescribedImage(tpl, verification["qr_png"], verification["qr_alt"], QR_WIDTH)
+        width = PICTURE_WIDTH if context.get("format") == "easy_read" else QR_WIDTH
+        found["qr"] = DescribedImage(tpl, verification["qr_png"], verification["qr_alt"], width)
     for key, picture in (context.get("pictures") or {}).items():
         if picture.get("png"):
             found[f"pic_{key}"] = DescribedImage(tpl, picture["png"], picture["alt"], PICTURE_WIDTH)

@@ -10,7 +10,12 @@ large print, mapped to OOXML. `check_docx` returns readable problems, each start
     DOCX-E005 language missing or wrong     DOCX-W005 justified text
     DOCX-E006 floating picture or text box  DOCX-W006 italics
     DOCX-E000 not a readable Word document  DOCX-W007 underline or capitals
-                                            DOCX-W008 empty heading
+    DOCX-E007 layout row without its        DOCX-W008 empty heading
+              picture on the left
+
+Easy Read's picture-beside-words rows are a layout table, known by its style (LAYOUT_STYLE_ID): two
+columns, no merged cells, a picture and nothing else in the left cell of every row, the words on the right.
+Its first row (the part's picture and heading) repeats on each page the part runs on to.
 """
 import io
 import re
@@ -20,6 +25,7 @@ from lxml import etree
 
 LANGUAGE_TAGS = {"en": "en-GB", "cy": "cy-GB"}
 SIZE_FLOORS_PT = {"standard": 12, "large_print": 16, "easy_read": 14}
+LAYOUT_STYLE_ID = "EasyReadlayout"
 
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -126,6 +132,22 @@ def table_problems(document):
         merges = spans + table.findall(".//w:vMerge", NS) + table.findall(".//w:hMerge", NS)
         if merges:
             problems.append(f"DOCX-W003 table {number} has {len(merges)} merged cells: screen readers lose their place")
+        style = table.find("w:tblPr/w:tblStyle", NS)
+        if style is not None and style.get(W + "val") == LAYOUT_STYLE_ID:
+            problems += layout_problems(number, table)
+    return problems
+
+
+def layout_problems(number, table):
+    if len(table.findall("w:tblGrid/w:gridCol", NS)) != 2:
+        return [f"DOCX-E007 layout table {number} is not two columns (picture | words)"]
+    problems = []
+    for row_number, row in enumerate(table.iterfind("w:tr", NS), start=1):
+        cells = row.findall("w:tc", NS)
+        left = cells[0] if cells else None
+        if left is None or left.find(".//wp:inline", NS) is None or _text(left) or len(cells) != 2:
+            problems.append(f"DOCX-E007 layout table {number} row {row_number}: no picture on the left of "
+                            f"{_text(cells[-1]) if cells else 'the row'!r}")
     return problems
 
 

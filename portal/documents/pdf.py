@@ -14,6 +14,7 @@ from flask import render_template
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from portal.documents.context import map_text
+from portal.documents.pdf_tags import complete_tags
 
 TEMPLATE = "documents/isp.html"
 STYLESHEET = Path(__file__).resolve().parents[2] / "templates" / "documents" / "isp.css"
@@ -77,4 +78,4 @@ def lay_out(context: dict) -> weasyprint.Document:
 
 
 def render_pdf(context: dict) -> bytes:
-    return lay_out(context).write_pdf(pdf_variant=PDF_VARIANT)
+    return complete_tags(lay_out(context).write_pdf(pdf_variant=PDF_VARIANT), context["lang"])

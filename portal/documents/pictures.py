@@ -6,7 +6,8 @@ Easy Read web page (templates/components/plan.html).
 from functools import cache
 from pathlib import Path
 
-PICTURE_KEYS = ("plan", "goal", "barrier", "steps", "help", "talk", "sign")
+PICTURE_KEYS = ("plan", "goal", "barrier", "steps", "help", "talk", "sign", "clock", "calendar", "tick", "flag",
+                "money", "work", "needs")
 PICTURES_DIR = Path(__file__).resolve().parents[2] / "docs_templates" / "pictures"
 
 

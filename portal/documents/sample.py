@@ -4,7 +4,7 @@ It follows the contract in portal/documents/context.py. Words come from `words` 
 so it needs an app context for Flask-Babel.
 """
 from portal.customer_words import words
-from portal.documents.context import qr_png
+from portal.documents.context import verification_block
 from portal.documents.pictures import PICTURE_KEYS, picture_png
 
 
@@ -22,6 +22,11 @@ def sample_context(lang="en", document_format="standard", *, draft=False, object
         "programme": "Specialist Employability Support",
         "provider": "Northgate Employment Services",
         "version": {"number": 2, "date_line": w["doc_agreed_on"].format(date="3 May 2026")},
+        "needs": {"text": adviser_text("Sam wants to work with animals and needs help with travel."),
+                  "assessed_on": "20 April 2026"},
+        "distance": [{"label": "Start – 20 April 2026",
+                      "scores": [w["distance_score"].format(domain="Confidence", score=3, top=10),
+                                 w["distance_score"].format(domain="Travel", score=2, top=10)]}],
         "goals": {
             "aspirations": adviser_text("Work with animals, part time, near home."),
             "job_goal": adviser_text("Kennel assistant"),
@@ -55,12 +60,6 @@ def sample_context(lang="en", document_format="standard", *, draft=False, object
             {"name": "Alex Adviser", "role": w["doc_roles"]["adviser"],
              "how": w["doc_methods"]["adviser"], "when": w["doc_at"].format(date="3 May 2026", time="10:45")},
         ],
-        "verification": None if draft else {
-            "code": "K7QD-M2XP-9R",
-            "url": "http://localhost:5000/verify/K7QD-M2XP-9R",
-            "text": w["doc_verify_body"].format(url="http://localhost:5000/verify", code="K7QD-M2XP-9R"),
-            "qr_png": qr_png("http://localhost:5000/verify/K7QD-M2XP-9R"),
-            "qr_alt": w["doc_qr_alt"].format(code="K7QD-M2XP-9R"),
-        },
+        "verification": None if draft else verification_block("K7QD-M2XP-9R", "http://localhost:5000", w, lang),
         "pictures": {key: {"png": picture_png(key), "alt": w["pictures"][key]} for key in PICTURE_KEYS},
     }

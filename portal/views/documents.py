@@ -25,13 +25,24 @@ def _may_record_copy(version):
             and version.organisation_id == current_user.organisation_id and version.status.was_agreed)
 
 
-def _page(customer, version, form, status=200):
+def _choice(customer, version):
+    """(format, language, signed): what the customer signed this version in, else their recorded choice.
+    The copy they agreed to is the one they can read (R-SIGN-2), even if their record changed since."""
+    for signature in version.signatures:
+        if (signature.party.role == "customer" and signature.content_hash == version.content_hash
+                and signature.document_format in FORMATS and signature.language in LANGUAGES):
+            return signature.document_format, signature.language, True
     lang, document_format = data_access.customer_preferences(customer.id)
+    return document_format, lang, False
+
+
+def _page(customer, version, form, status=200):
+    document_format, lang, signed_in = _choice(customer, version)
     seal, originals = documents.originals_of(version)
     return render_template(
         "views/documents/index.html", customer=customer, customer_name=customer_name(customer), version=version,
         seal=seal, originals=originals, copies=copies.copies_of(version), form=form,
-        may_record_copy=_may_record_copy(version), preferred=(document_format, lang),
+        may_record_copy=_may_record_copy(version), preferred=(document_format, lang), signed_in=signed_in,
         formats=documents.FORMAT_LABELS, languages=documents.LANGUAGE_LABELS, kinds=documents.KIND_LABELS,
     ), status
 
@@ -41,7 +52,7 @@ def _page(customer, version, form, status=200):
 def index(customer_id, version_id):
     customer = scope.customer_or_404(current_user, customer_id)
     version = version_or_404(customer, version_id)
-    lang, document_format = data_access.customer_preferences(customer.id)
+    document_format, lang, _ = _choice(customer, version)
     form = CopyForm(formdata=None, document_format=document_format, language=lang,
                     given_on=datetime.now(UK).date())
     return _page(customer, version, form)
@@ -52,7 +63,7 @@ def index(customer_id, version_id):
 def download(customer_id, version_id, kind):
     customer = scope.customer_or_404(current_user, customer_id)
     version = version_or_404(customer, version_id)
-    preferred_lang, preferred_format = data_access.customer_preferences(customer.id)
+    preferred_format, preferred_lang, _ = _choice(customer, version)
     document_format = request.args.get("format", preferred_format)
     lang = request.args.get("lang", preferred_lang)
     if kind not in documents.KINDS or document_format not in FORMATS or lang not in LANGUAGES:
