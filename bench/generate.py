@@ -487,8 +487,9 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
         add(Customer, {"id": cid, "reference": f"C{cid:07d}", "created_at": referred_at, "created_by_id": officer_id})
         benefit = weighted(rng, BENEFITS)
         add(DwpRecord, {
+            # R-CUST-1: one customer per NINO (unique since migration 0015): the digits are the customer's id.
             "customer_id": cid, "nino": f"{rng.choice('ABCEGHJKLMNPRSTWXYZ')}{rng.choice('ABCEGHJKLMNPRSTWXYZ')}"
-                                        f"{rng.randint(0, 999999):06d}{rng.choice('ABCD')}",
+                                        f"{cid % 1000000:06d}{rng.choice('ABCD')}",
             "first_name": first, "last_name": last, "search_name": f"{first} {last}".lower(),
             "date_of_birth": date(1960, 1, 1) + timedelta(days=rng.randint(0, 40 * 365)),
             "address": f"{rng.randint(1, 200)} {rng.choice(LAST_NAMES)} Street", "postcode": "NE1 1AA",

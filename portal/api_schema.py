@@ -97,7 +97,9 @@ ERROR_SCHEMA = {
                 "type": "object",
                 "required": ["path", "message"],
                 "properties": {"path": {"type": "string", "description": "JSON Pointer to the field, or a header"},
-                               "message": {"type": "string"}},
+                               "message": {"type": "string"},
+                               "code": {"type": "string", "description": "Why a valid referral was refused, e.g. "
+                                        "on_other_dwp_provision, not_eligible, programme_not_delivered"}},
             },
         }
     },
@@ -132,7 +134,10 @@ def openapi_document(programme_codes):
                             "schema": {"$ref": "#/components/schemas/Referral"}}}},
                         "400": {"description": "Missing or malformed Idempotency-Key or body", **error},
                         "401": {"description": "No valid bearer token", **error},
-                        "409": {"description": "The Idempotency-Key was used for a different request", **error},
+                        "409": {"description": "The Idempotency-Key was used for a different request, or (code "
+                                                "on_other_dwp_provision) the customer this NINO belongs to has an open "
+                                                "referral and the programme needs no other DWP provision (LSE 5.4)",
+                                **error},
                         "413": {"description": "Body too large", **error},
                         "415": {"description": "Body is not JSON", **error},
                         "422": {"description": "The referral is not valid; each error names its field", **error},

@@ -15,7 +15,11 @@ from flask import g, has_app_context
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Access, Appointment, Audience, Consent, ConsentKind, DwpRecord, PolicyRule, Referral, Role
+from portal.models import (
+    Access, Appointment, Audience, Consent, ConsentKind, DwpRecord, DwpRecordVersion, Organisation, PolicyRule,
+    Programme, Referral, Role,
+)
+from portal.models.base import utcnow
 from portal.scope import open_referral_scope, referral_scope
 
 # (field, label) in the order a customer page shows them.
@@ -42,7 +46,13 @@ DWP_FIELDS = (
     ("work_coach", "Work coach"),
     ("lse_eligibility", "Local Supported Employment eligibility"),
 )
-FIELD_LABELS = dict(DWP_FIELDS)
+# R-CUST-1: what a user sees of the customer's referrals outside their own scope (another provider's),
+# decided by policy rows like the DWP fields (migration 0015).
+HISTORY_FIELDS = (
+    ("earlier_referrals", "Other referrals: programme, dates and status"),
+    ("earlier_referral_providers", "Other referrals: which provider"),
+)
+FIELD_LABELS = dict(DWP_FIELDS + HISTORY_FIELDS)
 HEALTH_FIELDS = ("health_summary", "medical_details")
 
 LANGUAGE_LABELS = {"en": "English", "cy": "Welsh (Cymraeg)"}
@@ -379,6 +389,107 @@ def new_dwp_record(customer, facts):
     record.search_name = f"{facts['first_name']} {facts['last_name']}".lower()
     db.session.add(record)
     return record
+
+
+# One customer per NINO (R-CUST-1) ---------------------------------------------------------------
+
+VERSION_TABLE = DwpRecordVersion.__tablename__
+_NOT_FACTS = ("customer_id", "version", "recorded_at")
+
+
+def stored_nino(nino):
+    """The form a NINO is stored and matched in: upper case, no spaces."""
+    return "".join((nino or "").split()).upper()
+
+
+def customer_id_for_nino(nino):
+    """The customer who has this NINO, or None (a yes/no match for referrals; the NINO is not shown)."""
+    return db.session.scalar(select(DwpRecord.customer_id).where(DwpRecord.nino == stored_nino(nino)))
+
+
+def _facts_of(record):
+    return {column.name: getattr(record, column.name) for column in DwpRecord.__table__.columns
+            if column.name not in _NOT_FACTS}
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def update_dwp_record(customer_id, facts):
+    """R-CUST-1: a later referral's details become the record's next version; the one they replace is
+    kept as a DwpRecordVersion. Fields the referral leaves empty keep their value. Nothing changes (and
+    no version is made) when the details are the same. Returns the record's version number."""
+    record = db.session.get(DwpRecord, customer_id)
+    before = _facts_of(record)
+    after = dict(before)
+    after.update({name: value for name, value in facts.items() if value is not None and name in before})
+    after["nino"] = stored_nino(after["nino"])
+    after["search_name"] = f"{after['first_name']} {after['last_name']}".lower()
+    if after == before:
+        return record.version
+    db.session.add(DwpRecordVersion(
+        customer_id=customer_id, version=record.version, facts={k: _jsonable(v) for k, v in before.items()},
+        recorded_at=record.recorded_at, superseded_at=utcnow(), source="referral"))
+    for name, value in after.items():
+        setattr(record, name, value)
+    record.version += 1
+    record.recorded_at = utcnow()
+    return record.version
+
+
+def record_history(customer_id):
+    """When each version of the customer's DWP record was recorded (no DWP values): for DWP staff."""
+    record = db.session.get(DwpRecord, customer_id)
+    if record is None:
+        return []
+    earlier = db.session.execute(
+        select(DwpRecordVersion.version, DwpRecordVersion.recorded_at, DwpRecordVersion.superseded_at,
+               DwpRecordVersion.source)
+        .where(DwpRecordVersion.customer_id == customer_id).order_by(DwpRecordVersion.version)).all()
+    return [{"version": v, "recorded_at": at, "superseded_at": until, "source": source}
+            for v, at, until, source in earlier] + [
+        {"version": record.version, "recorded_at": record.recorded_at, "superseded_at": None, "source": "current"}]
+
+
+def subject_access_versions(customer_id):
+    """Every earlier version of the customer's DWP record, unmasked, for a subject access export."""
+    rows = db.session.scalars(select(DwpRecordVersion).where(DwpRecordVersion.customer_id == customer_id)
+                              .order_by(DwpRecordVersion.version)).all()
+    return [(row.version, row.recorded_at, row.superseded_at, row.source, row.facts) for row in rows]
+
+
+def earlier_referrals(user, customer_id):
+    """R-CUST-1: the customer's referrals outside the user's own scope (at other providers), as far as
+    the policy shows them: programme, dates and status, and the provider only where a row allows it.
+    Never the earlier provider's plans, notes or exit reasons. Returns (rows, fields shown)."""
+    audiences = _audiences(user)
+    if not audiences:
+        return [], []
+    dwp = audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER)
+    programme_ids = _programmes_in_scope(user, [customer_id]).get(customer_id, set())
+    if dwp:
+        programme_ids = programme_ids or {None}
+    if not programme_ids:
+        return [], []  # a former provider sees nothing more of the customer
+    accredited = bool(user.organisation and user.organisation.security_accredited)
+    shown = [name for name, _ in HISTORY_FIELDS
+             if _decide(name, audiences, programme_ids, accredited).access == Access.FULL]
+    if "earlier_referrals" not in shown:
+        return [], []
+    rows = db.session.execute(
+        select(Referral.id, Referral.status, Referral.referred_at, Referral.started_on, Referral.ended_on,
+               Programme.name, Organisation.name)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .join(Organisation, Organisation.id == Referral.organisation_id)
+        .where(Referral.customer_id == customer_id,
+               Referral.id.not_in(select(Referral.id).where(referral_scope(user)).correlate(None)))
+        .order_by(Referral.referred_at.desc(), Referral.id.desc())).all()
+    with_provider = "earlier_referral_providers" in shown
+    return [{"id": rid, "status": status, "referred_at": referred_at, "started_on": started_on,
+             "ended_on": ended_on, "programme": programme,
+             "provider": provider if with_provider else None}
+            for rid, status, referred_at, started_on, ended_on, programme, provider in rows], shown
 
 
 def policy_matrix():

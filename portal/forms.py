@@ -192,6 +192,8 @@ class OrganisationForm(PortalForm):
 
 class ReferralForm(PortalForm):
     once = OnceField()
+    # R-CUST-1: the reference of the known customer whose referrals the officer was shown (the check step).
+    known_customer = HiddenField()
     first_name = StringField("First name", widget=GovTextInput(), validators=[DataRequired("Enter the customer's first name"), Length(max=100)])
     last_name = StringField("Last name", widget=GovTextInput(), validators=[DataRequired("Enter the customer's last name"), Length(max=100)])
     nino = StringField(

@@ -282,3 +282,74 @@ def test_f2_a_user_who_may_see_the_benefit_is_warned_by_name_and_the_reading_is_
     assert len(readings["ESA_IR"]) == len(readings["UC"]) == 1
     assert all(e.actor_id == world.users["ses_adviser"].id and "benefit_type" in e.detail
                for events in readings.values() for e in events)
+
+
+# R-CUST-1: what a provider sees of the customer's referrals at other providers -------------------
+
+EARLIER_MARKERS = {"provider": "Canaryearlier Provider", "exit_reason": "Canaryexit reason",
+                   "plan": "Canaryplan aspiration"}
+EARLIER_PROGRAMME = "Work Choice supported employment"
+# (scenario, organisation, programme, who looks, whether the policy shows them the earlier referrals)
+EARLIER_SCENARIOS = [
+    ("SES adviser", "ses", "SES", "ses_adviser", True),
+    ("LSE manager", "lse", "LSE", "lse_manager", True),
+    ("J2E adviser", "j2e", "J2E", "j2e_adviser", False),
+    ("sub-contractor adviser", "sub", "SES", "sub_adviser", False),
+]
+
+
+def earlier_referral_at_another_provider(world, customer):
+    """An earlier Work Choice referral at another provider, ended, with a reason and a plan of its own."""
+    from portal.models import Referral, ReferralTransition
+    from portal.services import plans
+    from tests.factories import make_organisation, make_user, programme
+    from portal.models import Role
+
+    organisation = make_organisation(f"{EARLIER_MARKERS['provider']} Ltd", ("WORK_CHOICE",))
+    adviser = make_user("adviser@earlier.example", Role.ADVISER, organisation)
+    today = date.today()
+    referral = Referral(customer_id=customer.id, organisation=organisation, programme=programme("WORK_CHOICE"),
+                        status=ReferralStatus.STARTED, started_on=today - timedelta(days=300))
+    db.session.add(referral)
+    db.session.commit()
+    plan = plans.start_plan(customer=customer, referral=referral, by=adviser, customer_name="Canary Customer")
+    plan.versions[0].aspirations = EARLIER_MARKERS["plan"]
+    referral.status, referral.ended_on = ReferralStatus.EXITED_EARLY, today - timedelta(days=100)
+    referral.exit_reason = EARLIER_MARKERS["exit_reason"]
+    db.session.add(ReferralTransition(referral=referral, from_status=ReferralStatus.STARTED,
+                                      to_status=ReferralStatus.EXITED_EARLY, effective_on=referral.ended_on,
+                                      reason=EARLIER_MARKERS["exit_reason"]))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("scenario, organisation_key, code, who, sees", EARLIER_SCENARIOS,
+                         ids=[s[0] for s in EARLIER_SCENARIOS])
+def test_r_cust_1_a_provider_sees_only_what_the_policy_allows_of_earlier_referrals(app, client, world, scenario,
+                                                                                  organisation_key, code, who, sees):
+    customer = canary_customer(world, organisation_key, code)
+    prime_key = "ses" if organisation_key == "sub" else organisation_key
+    rw = route_world.build(client, world, customer_key="canary", organisation_key=prime_key)
+    earlier_referral_at_another_provider(world, customer)
+    with client.session_transaction() as session:
+        session.clear()
+    sign_in_as(client, world.users[who])
+
+    pages = crawl(app, client, rw)
+    assert [url for url, status, _ in pages if status >= 500] == []
+    assert any(f"/customers/{customer.id}" in url for url, status, _ in pages if status == 200)
+    leaks = {name: [url for url, _, text in pages if marker in text] for name, marker in EARLIER_MARKERS.items()}
+    assert {name: urls[:3] for name, urls in leaks.items() if urls} == {}  # never who, why it ended, or their plan
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    if sees:  # positive control: programme, dates and status
+        assert "Other referrals" in page and EARLIER_PROGRAMME in page and "Exited early" in page
+    else:
+        assert "Other referrals" not in page and EARLIER_PROGRAMME not in "\n".join(t for _, _, t in pages)
+
+
+def test_r_cust_1_dwp_staff_see_who_delivered_earlier_referrals(app, client, world):
+    customer = canary_customer(world, "ses", "SES")
+    earlier_referral_at_another_provider(world, customer)
+    sign_in_as(client, world.users["inspector"])  # in scope for the SES prime only
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "Other referrals" in page and EARLIER_MARKERS["provider"] in page
+    assert EARLIER_MARKERS["exit_reason"] not in page

@@ -2,7 +2,7 @@
 from portal.models.api import ApiClient, ApiToken, IdempotencyRecord
 from portal.models.audit import AuditCheckpoint, AuditEvent, AuditEventCustomer
 from portal.models.cohort import CircumstanceChange, CircumstanceDecision, CircumstanceKind, Cohort, CohortPlace
-from portal.models.customer import Appointment, Customer, DwpRecord
+from portal.models.customer import Appointment, Customer, DwpRecord, DwpRecordVersion
 from portal.models.document import (
     CopyMethod, CustomerCopy, DocumentOriginal, InspectionPack, PackStatus, RateLimitHit, VersionSeal,
 )

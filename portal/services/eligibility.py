@@ -38,10 +38,20 @@ def lse_condition(facts):
 
 
 def no_other_provision(facts):
-    """R-ELIG-4: on no other DWP provision."""
-    if facts.get("on_other_dwp_provision") or facts.get("open_referrals"):
+    """R-ELIG-4: on no other DWP provision, as DWP recorded it. The portal's own open referrals are
+    checked once the customer is known (`open_provision_problems`, R-CUST-1)."""
+    if facts.get("on_other_dwp_provision"):
         return ["The customer is on other DWP provision, so cannot be referred to this programme"]
     return []
+
+
+def open_provision_problems(programme, open_referrals):
+    """R-CUST-1, R-ELIG-4 (LSE 5.4): a programme whose checks include `no_other_provision` refuses a
+    customer with an open referral; `open_referrals` describes each, e.g. 'Work Choice with Northway'."""
+    if "no_other_provision" not in programme.check_names or not open_referrals:
+        return []
+    return [f"This customer is already on other DWP provision ({'; '.join(open_referrals)}), so cannot be "
+            f"referred to {programme.name}. Refer them when that referral has ended."]
 
 
 CHECKS = {"eso": eso, "lse_benefit": lse_benefit, "lse_condition": lse_condition, "no_other_provision": no_other_provision}

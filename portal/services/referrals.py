@@ -4,13 +4,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit, data_access, locks
 from portal.extensions import db
-from portal.models import Appointment, Customer, Referral, ReferralStatus, ReferralTransition
+from portal.models import Appointment, Customer, Organisation, Programme, Referral, ReferralStatus, ReferralTransition
 from portal.models.base import utcnow
 from portal.services import cohorts
-from portal.services.eligibility import eligibility_problems
+from portal.services.eligibility import eligibility_problems, open_provision_problems
 
 UK = ZoneInfo("Europe/London")
 
@@ -27,9 +28,10 @@ TRANSITIONS = {
 class ReferralError(ValueError):
     """A rule refused the change; `field` names the form field to point at."""
 
-    def __init__(self, message, field=None):
+    def __init__(self, message, field=None, code=None):
         super().__init__(message)
         self.field = field
+        self.code = code  # for the API's answer, e.g. 'on_other_dwp_provision'
 
 
 def open_referral_count(customer_id):
@@ -41,24 +43,86 @@ def open_referral_count(customer_id):
     )
 
 
+def open_referrals(customer_id):
+    """The customer's open referrals (any provider), oldest first, with programme and provider."""
+    return db.session.execute(
+        select(Referral, Programme.name, Organisation.name)
+        .join(Programme, Programme.id == Referral.programme_id)
+        .join(Organisation, Organisation.id == Referral.organisation_id)
+        .where(Referral.customer_id == customer_id,
+               Referral.status.in_([ReferralStatus.REFERRED, ReferralStatus.STARTED]))
+        .order_by(Referral.referred_at, Referral.id)).all()
+
+
+def known_customer(nino):
+    """R-CUST-1: the customer who already has this NINO, or None."""
+    customer_id = data_access.customer_id_for_nino(nino)
+    return db.session.get(Customer, customer_id) if customer_id is not None else None
+
+
+def _new_customer(facts, officer_id):
+    """A new customer and DWP record, or None when another referral for the same NINO saved one first.
+
+    R-CUST-1: the NINO is unique in dwp_record, so of two referrals for the same new NINO at the same
+    instant the second's insert waits for the first and then fails; it then attaches to that customer.
+    """
+    try:
+        with db.session.begin_nested():
+            customer = Customer(reference=f"new-{secrets.token_hex(5)}", created_by_id=officer_id)
+            db.session.add(customer)
+            db.session.flush()
+            customer.reference = customer_reference(customer.id)
+            data_access.new_dwp_record(customer, facts)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return customer
+
+
+def _customer_for(facts, officer_id):
+    """(customer, whether it is new): the known customer for the NINO (its DWP record updated as a new
+    version, R-CUST-1), else a new one. The known customer's row is locked, so two referrals for one
+    customer take turns at the open-referral check below."""
+    for _attempt in range(3):
+        customer_id = data_access.customer_id_for_nino(facts["nino"])
+        if customer_id is None:
+            customer = _new_customer(facts, officer_id)
+            if customer is not None:
+                return customer, True
+            continue
+        if locks.lock_row(Customer, customer_id):
+            return db.session.get(Customer, customer_id), False
+    raise ReferralError("Another referral for this customer was being saved at the same time. Try again.")
+
+
 def create_referral(*, officer, organisation, programme, facts, eso_place, appointment, eligibility_confirmed,
                     api_client=None, commit=True):
-    """Record a customer's DWP data and refer them. Raises ReferralError and saves nothing if a check fails.
+    """Record a customer's DWP data and refer them. Raises ReferralError and saves nothing if a check fails
+    (the caller rolls back).
 
+    R-CUST-1: a NINO the portal knows attaches the referral to that customer, whose DWP record takes the
+    new details as its next version; a programme that needs "no other DWP provision" (R-ELIG-4, LSE 5.4)
+    refuses a customer with an open referral.
     `officer` is the DWP user, or None when a DWP system sends the referral through the API.
     """
     officer_id = officer.id if officer else None
     if programme not in organisation.programmes:
-        raise ReferralError(f"{organisation.name} does not deliver {programme.name}", field="programme")
+        raise ReferralError(f"{organisation.name} does not deliver {programme.name}", field="programme",
+                            code="programme_not_delivered")
     problems = eligibility_problems(programme, {**facts, "eso_place": eso_place})
     if problems:
-        raise ReferralError(problems[0], field="programme")
+        raise ReferralError(problems[0], field="programme", code="not_eligible")
+    facts = {**facts, "nino": data_access.stored_nino(facts["nino"])}
     now = utcnow()
-    customer = Customer(reference=f"new-{secrets.token_hex(5)}", created_by_id=officer_id)
-    db.session.add(customer)
-    db.session.flush()
-    customer.reference = customer_reference(customer.id)
-    data_access.new_dwp_record(customer, facts)
+    customer, is_new = _customer_for(facts, officer_id)
+    dwp_version = 1
+    if not is_new:
+        described = [f"{name} with {provider}, referred {r.referred_at.astimezone(UK).strftime('%-d %B %Y')}"
+                     for r, name, provider in open_referrals(customer.id)]
+        problems = open_provision_problems(programme, described)
+        if problems:
+            raise ReferralError(problems[0], field="programme", code="on_other_dwp_provision")
+        dwp_version = data_access.update_dwp_record(customer.id, facts)
     referral = Referral(
         customer=customer, organisation=organisation, programme=programme, status=ReferralStatus.REFERRED,
         eso_place=eso_place if programme.eso_places == "optional" else programme.eso_places == "always",
@@ -79,7 +143,8 @@ def create_referral(*, officer, organisation, programme, facts, eso_place, appoi
     audit.record("referral.created", customer_id=customer.id, subject_type="referral", subject_id=referral.id,
                  detail={"organisation_id": organisation.id, "programme": programme.code,
                          "through": "api" if api_client else "page",
-                         "api_client": api_client.name if api_client else None})
+                         "api_client": api_client.name if api_client else None,
+                         "customer": "new" if is_new else "known", "dwp_record_version": dwp_version})
     if commit:
         db.session.commit()
     return referral

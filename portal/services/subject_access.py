@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, AuditEventCustomer, DocumentOriginal, VersionSeal
 
 # Followed by hand (the audit trail) or through data_access (DWP-held data).
-NOT_WALKED = {data_access.DWP_TABLE, AuditEvent.__tablename__, AuditEventCustomer.__tablename__}
+NOT_WALKED = {data_access.DWP_TABLE, data_access.VERSION_TABLE, AuditEvent.__tablename__, AuditEventCustomer.__tablename__}
 SECRET_COLUMNS = ("token_hash", "password_hash", "secret")
 AUDIT_COLUMNS = ("id", "occurred_at", "action", "actor_role", "actor_organisation_id", "subject_type", "subject_id",
                  "detail")
@@ -97,6 +97,11 @@ def _documents(version_ids):
 def export(customer):
     """(zip bytes, [(file name, sha256)]) for one customer."""
     files = [("dwp_record.csv", _csv(["field", "label", "value"], data_access.subject_access_record(customer.id)))]
+    versions = data_access.subject_access_versions(customer.id)
+    if versions:  # R-CUST-1: what DWP held before a later referral (or a merged duplicate) replaced it
+        files.append(("dwp_record_versions.csv", _csv(
+            ["version", "recorded_at", "superseded_at", "source", "details"],
+            [[v, at, until, source, json.dumps(facts, sort_keys=True)] for v, at, until, source, facts in versions])))
     walked = _walk(customer.id)
     for table in db.metadata.sorted_tables:
         if table.name in walked:

@@ -140,7 +140,9 @@ def _create(body, client):
     except referrals.ReferralError as error:
         db.session.rollback()
         path = {"programme": "/programme", "organisation": "/provider_organisation_id"}.get(error.field, "/programme")
-        return 422, {"errors": [{"path": path, "message": str(error)}]}, None
+        found = {"path": path, "message": str(error)} | ({"code": error.code} if error.code else {})
+        # R-CUST-1, R-ELIG-4: a customer already on other provision is a conflict with what DWP holds.
+        return (409 if error.code == "on_other_dwp_provision" else 422), {"errors": [found]}, None
     return 201, referral_json(referral), referral.id
 
 

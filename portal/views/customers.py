@@ -37,13 +37,16 @@ def show(customer_id):
     advisers = caseload_service.advisers_for(current_user) if has_permission(current_user, Permission.ASSIGN_CASELOAD) else []
     subcontractors = (current_user.organisation.subcontractors
                       if has_permission(current_user, Permission.ASSIGN_SUBCONTRACTOR) else [])
+    earlier, earlier_fields = data_access.earlier_referrals(current_user, customer.id)
+    dwp_versions = data_access.record_history(customer.id) if current_user.role.is_dwp else []
     html = render_template("views/customers/show.html", customer=customer, record=record,
                            referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
-                           advisers=advisers, subcontractors=subcontractors, plan_copies=_plan_copies(customer))
+                           advisers=advisers, subcontractors=subcontractors, plan_copies=_plan_copies(customer),
+                           earlier=earlier, earlier_fields=earlier_fields, dwp_versions=dwp_versions)
     # R-DATA-7: every view of DWP-held data is audited with the fields shown (after rendering, so the
     # commit does not expire what the page still reads).
     audit.record_and_commit("customer.viewed", customer_id=customer.id,
-                            detail={"through": "page", "fields": record.shown})
+                            detail={"through": "page", "fields": record.shown + (earlier_fields if earlier else [])})
     return html
 
 

@@ -22,11 +22,15 @@ def customer_name(customer):
 
 
 def visible_versions(user, customer, plan):
-    """R-REF-1: a provider that transferred the customer keeps the versions it agreed, and nothing newer."""
+    """R-REF-1: a provider that transferred the customer keeps the versions it agreed, and nothing newer.
+
+    R-CUST-1: a plan belongs to the customer and its programme. A provider with an open referral for that
+    programme carries it on (after a transfer, IFS 35-37, or when the customer comes back, IFS 22); a
+    plan for another programme, made at another provider, is not theirs to read."""
     if not user.role.is_provider:
         return list(plan.versions)
     organisation_id = user.organisation.prime_id if user.is_subcontractor_staff else user.organisation_id
-    if any(r.status.is_open for r in scope.referrals_in_scope(user, customer)):
+    if any(r.status.is_open and r.programme_id == plan.programme_id for r in scope.referrals_in_scope(user, customer)):
         return list(plan.versions)
     return [v for v in plan.versions if v.organisation_id == organisation_id and v.status.was_agreed]
 

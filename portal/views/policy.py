@@ -35,7 +35,7 @@ def matrix():
         if column not in columns:
             columns.append(column)
         cells[(rule.field, column)] = rule.access
-    return render_template("views/policy/matrix.html", columns=columns, cells=cells, fields=data_access.DWP_FIELDS)
+    return render_template("views/policy/matrix.html", columns=columns, cells=cells, fields=data_access.DWP_FIELDS + data_access.HISTORY_FIELDS)
 
 
 @bp.route("/customers/<int:customer_id>/access-log")

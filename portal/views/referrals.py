@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm, ReferralForm
 from portal.models import Customer, Organisation, Programme, Referral
 from portal.permissions import Permission, requires
-from portal.services import organisations, referrals
+from portal.services import eligibility, organisations, referrals
 from portal.views.helpers import add_error, repeated_post
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -69,6 +69,9 @@ def new():
             return repeat
         organisation = db.session.get(Organisation, int(form.organisation_id.data))
         programme = db.session.scalar(select(Programme).where(Programme.code == form.programme.data))
+        known = referrals.known_customer(form.nino.data)
+        if known is not None and form.known_customer.data != known.reference:
+            return _check_known_customer(form, known, programme)
         facts = {name: getattr(form, name).data for name in FACT_FIELDS}
         facts = {name: (value if value != "" else None) for name, value in facts.items()}
         try:
@@ -85,6 +88,23 @@ def new():
             flash(f"Customer {referral.customer.reference} referred to {organisation.name}")
             return redirect(url_for("customers.show", customer_id=referral.customer_id))
     return render_template("views/referrals/new.html", form=form)
+
+
+def _check_known_customer(form, customer, programme):
+    """R-CUST-1: the NINO is a known customer's. Before referring, the officer sees their earlier and open
+    referrals (IFS 22: a returning customer comes back with their history), and LSE's "no other DWP
+    provision" is checked against the open ones (R-ELIG-4) so a refusal shows now."""
+    form.known_customer.data = customer.reference
+    history = scope.referrals_in_scope(current_user, customer)
+    described = [f"{r.programme.name} with {r.organisation.name}" for r in history if r.status.is_open]
+    for problem in eligibility.open_provision_problems(programme, described):
+        add_error(form, "programme", problem)
+    names = data_access.visible_names(current_user, [customer.id])
+    html = render_template("views/referrals/new.html", form=form, known=customer, history=history,
+                           known_name=names.get(customer.id))
+    audit.record_and_commit("customer.viewed", customer_id=customer.id,
+                            detail={"through": "referral check", "fields": ["name"] if names else []})
+    return html
 
 
 @bp.route("/<int:referral_id>/confirm-eligibility", methods=["POST"])
