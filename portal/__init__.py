@@ -76,7 +76,7 @@ def _tune_sqlite(engine, busy_timeout_ms):
 def register_templates(app):
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from portal import template_helpers
+    from portal import template_helpers, templating, widgets
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -85,10 +85,12 @@ def register_templates(app):
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
         }),
     ])
+    templating.register(app)  # before any template is loaded: each keeps the class it was made with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     template_helpers.register(app)
+    widgets.register(app)
 
 
 def register_security(app):

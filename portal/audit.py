@@ -1,22 +1,27 @@
 """The one writer of audit events (R-AUD-1, R-DATA-7).
 
 Events are appended in the caller's transaction, so a change and its audit event are saved
-together or not at all. Each event's hash covers the previous event's hash: editing or removing a
-row breaks the chain at that row, which `verify_chain` reports.
+together or not at all. Appending is one INSERT and takes no lock another request waits on (issue 18):
+the hash chain is extended afterwards, in order, by `chain_pending` (the worker's timer, or
+`flask audit-chain` / `audit-checkpoint`). Each chained event's hash covers the previous one's:
+editing or removing a chained row breaks the chain at that row, which `verify_chain` reports.
+Events the job has not reached yet are "pending", not broken.
 """
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from portal.extensions import db
 from portal.models import AuditEvent, AuditEventCustomer
 from portal.models.base import utcnow
 
 GENESIS_HASH = "0" * 64
+log = logging.getLogger(__name__)
 
 
 def _actor():
@@ -57,10 +62,6 @@ def record(action, *, customer_id=None, subject_type=None, subject_id=None, deta
     linked = sorted(set(customer_ids or ()) | ({customer_id} if customer_id else set()))
     if customer_ids is not None:
         detail["customer_ids"] = linked
-    if db.engine.dialect.name == "postgresql":
-        # One writer at a time extends the chain; the lock ends with the transaction.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    previous = db.session.scalar(select(AuditEvent.event_hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         occurred_at=utcnow(),
         action=action,
@@ -73,9 +74,7 @@ def record(action, *, customer_id=None, subject_type=None, subject_id=None, deta
         subject_id=subject_id,
         detail=json.dumps(detail, sort_keys=True, default=str),
         ip_address=request.remote_addr if has_request_context() else None,
-        previous_hash=previous or GENESIS_HASH,
     )
-    event.event_hash = _hash(event.previous_hash, event)
     db.session.add(event)
     db.session.flush()
     if linked:
@@ -89,6 +88,60 @@ def record_and_commit(action, **kwargs):
     db.session.commit()
     return event
 
+
+# Chaining -----------------------------------------------------------------------------------------
+
+CHAIN_LOCK = 727274  # taken only by chain jobs, never by a request
+
+
+def chain_tail():
+    """(position, hash) of the newest chained event, or (0, GENESIS_HASH)."""
+    row = db.session.execute(select(AuditEvent.chain_position, AuditEvent.event_hash)
+                             .where(AuditEvent.chain_position.is_not(None))
+                             .order_by(AuditEvent.chain_position.desc()).limit(1)).first()
+    return (0, GENESIS_HASH) if row is None else (row[0], row[1])
+
+
+def chain_pending(batch=2000):
+    """Extend the chain over every committed event not yet in it, oldest id first, and commit; the
+    number chained. Chain order is the order chained (`chain_position`), so an event whose request
+    committed late is chained after newer ids rather than leaving a gap."""
+    chained = 0
+    while True:
+        if db.engine.dialect.name == "postgresql":
+            # Two chain jobs (worker and cron) must not both extend the same tail; requests never take it.
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+        position, previous = chain_tail()
+        pending = db.session.scalars(select(AuditEvent).where(AuditEvent.event_hash.is_(None))
+                                     .order_by(AuditEvent.id).limit(batch)).all()
+        for event in pending:
+            position += 1
+            event.previous_hash = previous
+            event.event_hash = previous = _hash(previous, event)
+            event.chain_position = position
+        db.session.commit()
+        chained += len(pending)
+        if len(pending) < batch:
+            return chained
+
+
+def pending_count():
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.event_hash.is_(None)))
+
+
+def run_chain_every(app, seconds, stop):
+    """Chain pending events every `seconds` until `stop` is set: the worker's timer (R-AUD-1)."""
+    while not stop.wait(seconds):
+        with app.app_context():
+            try:
+                chain_pending()
+            except Exception:  # noqa: BLE001 - a database blip must not stop the timer
+                log.exception("Audit chaining failed")
+            finally:
+                db.session.remove()
+
+
+# Checking -----------------------------------------------------------------------------------------
 
 def verify_chain():
     """The id of the first event whose hash does not hold, or None if the chain is intact."""
@@ -105,15 +158,15 @@ class ChainWalk:
 
 
 def walk_chain(watch_ids=(), *, after=None):
-    """Read the whole chain (or the part after `after` = (id, hash)), noting every event that does not
-    hold rather than stopping at the first: after an edited row the rest of the chain is still checked
-    against the hashes as stored."""
+    """Read the whole chain in chain order (or the part after `after` = (position, hash)), noting every
+    event that does not hold rather than stopping at the first: after an edited row the rest of the chain
+    is still checked against the hashes as stored. Pending events are not read."""
     watch_ids = set(watch_ids)
     walk = ChainWalk()
-    query = select(AuditEvent).order_by(AuditEvent.id)
+    query = select(AuditEvent).where(AuditEvent.chain_position.is_not(None)).order_by(AuditEvent.chain_position)
     previous = GENESIS_HASH
     if after is not None:
-        query = query.where(AuditEvent.id > after[0])
+        query = query.where(AuditEvent.chain_position > after[0])
         previous = after[1]
     for event in db.session.scalars(query).yield_per(1000):
         walk.count += 1

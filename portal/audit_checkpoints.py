@@ -142,7 +142,8 @@ def _tail_problem(checkpoint, walk):
 
 @dataclass
 class TrailReport:
-    event_count: int = 0
+    event_count: int = 0  # chained events
+    pending: int = 0  # events written but not chained yet: neither broken nor vouched for
     broken: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -165,6 +166,7 @@ def verify_trail():
         genuine = []
     walk = audit.walk_chain(watch_ids={c.key[1] for c in genuine})
     report.event_count, report.broken = walk.count, walk.broken
+    report.pending = audit.pending_count()
     report.problems[:0] = [f"Audit trail broken at event {event_id}" for event_id in walk.broken]
     distinct = {c.key: c for c in reversed(genuine)}  # the first place each was read, for the report
     failing = [problem for c in sorted(distinct.values(), key=lambda c: c.order, reverse=True)
@@ -174,6 +176,9 @@ def verify_trail():
         report.problems.append(failing[0] + more)
     report.checkpoints_checked = len(distinct)
     report.newest = genuine[0] if genuine else None
+    if report.pending:
+        report.warnings.append(f"{report.pending} events are pending, not chained yet: "
+                               "`flask --app portal audit-chain` (or the worker) chains them.")
     if not checkpoints and walk.count:
         report.warnings.append("No audit checkpoint yet, so a missing tail cannot be detected: "
                                "run `flask --app portal audit-checkpoint` every few minutes.")
@@ -185,10 +190,13 @@ def verify_trail():
 # Writing ------------------------------------------------------------------------------------------
 
 def trail_head():
-    """(event count, newest event id, its hash), read in one statement so that they agree."""
+    """(chained event count, newest chained event id, its hash), read in one statement so that they agree.
+    Pending events are not counted: a checkpoint vouches only for the chain."""
     earlier = aliased(AuditEvent)
-    count = select(func.count()).select_from(earlier).where(earlier.id <= AuditEvent.id).scalar_subquery()
-    newest = select(AuditEvent.id, AuditEvent.event_hash, count).order_by(AuditEvent.id.desc()).limit(1)
+    count = (select(func.count()).select_from(earlier)
+             .where(earlier.chain_position <= AuditEvent.chain_position).scalar_subquery())
+    newest = (select(AuditEvent.id, AuditEvent.event_hash, count).where(AuditEvent.chain_position.is_not(None))
+              .order_by(AuditEvent.chain_position.desc()).limit(1))
     row = db.session.execute(newest).first()
     return (0, 0, audit.GENESIS_HASH) if row is None else (row[2], row[0], row[1])
 
@@ -206,21 +214,29 @@ def _newest_written():
 def _check_since(checkpoint):
     """Problems between this checkpoint and the head: its event as signed, and the chain after it."""
     count, last_id, last_hash = checkpoint.key
+    position = None
     if count:
         # Only the checkpoint's own event is looked up here; verify_trail reads the whole chain.
-        up_to = select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= last_id).scalar_subquery()
-        found = db.session.execute(select(AuditEvent.event_hash, up_to).where(AuditEvent.id == last_id)).first()
-        seen = audit.ChainWalk(count=db.session.scalar(select(func.count()).select_from(AuditEvent)),
-                               watched={last_id: tuple(found)} if found else {})
+        earlier = aliased(AuditEvent)
+        up_to = (select(func.count()).select_from(earlier)
+                 .where(earlier.chain_position <= AuditEvent.chain_position).scalar_subquery())
+        found = db.session.execute(select(AuditEvent.event_hash, up_to, AuditEvent.chain_position)
+                                   .where(AuditEvent.id == last_id, AuditEvent.chain_position.is_not(None))).first()
+        chained = select(func.count()).select_from(AuditEvent).where(AuditEvent.chain_position.is_not(None))
+        seen = audit.ChainWalk(count=db.session.scalar(chained),
+                               watched={last_id: (found[0], found[1])} if found else {})
         if problem := _tail_problem(checkpoint, seen):
             return [problem]
+        position = found[2]
     return [f"Audit trail broken at event {event_id}"
-            for event_id in audit.walk_chain(after=(last_id, last_hash) if count else None).broken]
+            for event_id in audit.walk_chain(after=(position, last_hash) if count else None).broken]
 
 
 def write_checkpoint():
-    """Sign the trail's current length and keep it in the file and the table. None if nothing changed
-    since the newest checkpoint; CheckpointRefused if the trail does not match it."""
+    """Chain the pending events, then sign the chain's current length and keep it in the file and the
+    table. None if nothing changed since the newest checkpoint; CheckpointRefused if the trail does not
+    match it."""
+    audit.chain_pending()
     in_table, in_file = _newest_written()
     genuine = _sorted_genuine(in_table + in_file, problems := [])
     if problems:
@@ -254,7 +270,8 @@ def _append_to_file(entry):
 
 
 def run_every(app, seconds, stop):
-    """Write a checkpoint every `seconds` until `stop` (a threading.Event) is set: the worker's timer."""
+    """Chain pending events and write a checkpoint every `seconds` until `stop` (a threading.Event) is
+    set: the worker's timer."""
     while not stop.wait(seconds):
         with app.app_context():
             try:

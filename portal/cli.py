@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `audit-checkpoint`,
+"""Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `audit-chain`, `audit-checkpoint`,
 `backup create|restore`, `keys init`, `totp reencrypt`, `worker`, `send-reminders`."""
 import os
 import threading
@@ -12,6 +12,7 @@ def register(app):
     app.cli.add_command(demo_data_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(verify_audit_command)
+    app.cli.add_command(audit_chain_command)
     app.cli.add_command(audit_checkpoint_command)
     app.cli.add_command(backup_group)
     app.cli.add_command(keys_group)
@@ -24,15 +25,19 @@ def register(app):
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
 @click.option("--checkpoint-every", type=click.IntRange(min=0), default=None,
               help="Seconds between audit checkpoints (default AUDIT_CHECKPOINT_EVERY, 300; 0: none)")
+@click.option("--chain-every", type=click.FloatRange(min=0), default=None,
+              help="Seconds between extensions of the audit chain (default AUDIT_CHAIN_EVERY, 2; 0: none)")
 @click.option("--reminders-every", type=click.IntRange(min=0), default=None,
               help="Seconds between looks for work-queue emails due (default REMINDERS_EVERY, 3600; 0: none)")
 @with_appcontext
-def worker_command(burst, checkpoint_every, reminders_every):
+def worker_command(burst, checkpoint_every, chain_every, reminders_every):
     """Run background jobs (inspection packs) from Redis at REDIS_URL, with this app's configuration,
-    write an audit checkpoint every few minutes (R-AUD-1) and send the work-queue emails that are due (R-REM-1)."""
+    chain new audit events every few seconds and write an audit checkpoint every few minutes (R-AUD-1)
+    and send the work-queue emails that are due (R-REM-1)."""
     from redis import Redis
     from rq import SimpleWorker
 
+    from portal.audit import run_chain_every
     from portal.audit_checkpoints import run_every
     from portal.documents.packs import QUEUE_NAME
 
@@ -44,6 +49,11 @@ def worker_command(burst, checkpoint_every, reminders_every):
         # Its own thread and app context (so its own database session), beside the job loop.
         threading.Thread(target=run_every, args=(current_app._get_current_object(), every, threading.Event()),
                          name="audit-checkpoints", daemon=True).start()
+    chain_every = current_app.config["AUDIT_CHAIN_EVERY"] if chain_every is None else chain_every
+    if chain_every and not burst:
+        threading.Thread(target=run_chain_every, args=(current_app._get_current_object(), chain_every,
+                                                       threading.Event()),
+                         name="audit-chain", daemon=True).start()
     reminders_every = current_app.config["REMINDERS_EVERY"] if reminders_every is None else reminders_every
     if reminders_every and not burst:
         # R-REM-1: each adviser's digest when it is due; each is claimed in one UPDATE, so two workers send one.
@@ -186,7 +196,18 @@ def _summary(report):
     agree = ("no signed checkpoint yet" if not checked else
              "1 signed checkpoint agrees" if checked == 1 else f"{checked} signed checkpoints agree")
     newest = f", the newest of {report.newest.record['created_at']}" if report.newest else ""
-    return f"{report.event_count} events; {agree}{newest}."
+    pending = f" ({report.pending} more pending, not chained yet)" if report.pending else ""
+    return f"{report.event_count} events{pending}; {agree}{newest}."
+
+
+@click.command("audit-chain")
+@with_appcontext
+def audit_chain_command():
+    """Extend the audit hash chain over the events written since (R-AUD-1). Run it every minute from cron
+    where Redis is absent; `flask --app portal worker` does it itself every few seconds."""
+    from portal.audit import chain_pending
+
+    click.echo(f"Audit events chained: {chain_pending()}.")
 
 
 @click.command("audit-checkpoint")

@@ -88,6 +88,8 @@ def load_config(instance_path):
         # restoring an older backup cannot silently shorten the trail; the worker writes one this often.
         "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR") or str(Path(instance_path) / "audit-checkpoints"),
         "AUDIT_CHECKPOINT_EVERY": int(env.get("AUDIT_CHECKPOINT_EVERY", "300")),
+        # Seconds between extensions of the audit hash chain by the worker (issue 18).
+        "AUDIT_CHAIN_EVERY": float(env.get("AUDIT_CHAIN_EVERY", "2")),
         # R-REM-1: seconds between the worker's looks for work-queue emails that are due.
         "REMINDERS_EVERY": int(env.get("REMINDERS_EVERY", "3600")),
     }

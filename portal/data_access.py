@@ -7,17 +7,19 @@ the user's organisation (its prime's, for a sub-contractor) names the field (R-D
 
 Pages, exports, documents and the API receive a `DwpView`, never the model.
 """
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_app_context
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import (
     Access, Appointment, Audience, Consent, ConsentKind, DwpRecord, DwpRecordVersion, Organisation, PolicyRule,
-    Programme, Referral, Role,
+    PolicyVersion, Programme, Referral, Role,
 )
 from portal.models.base import utcnow
 from portal.scope import open_referral_scope, referral_scope
@@ -95,17 +97,39 @@ def audience_for(user):
     return None  # system administrators see no customer's personal data
 
 
+# The policy as last loaded by this process, per database: {url: (version, rules)}. Reloaded only when
+# `policy_version` moves, which triggers do on any change to policy_rule or programme, from any process.
+_PROCESS_POLICY = {}
+_PROCESS_POLICY_LOCK = threading.Lock()
+
+
+def _load_rules():
+    rules = defaultdict(list)
+    for rule in db.session.scalars(select(PolicyRule).options(joinedload(PolicyRule.programme))):
+        rules[(rule.field, rule.audience)].append(
+            (rule.programme_id, rule.accredited, rule.access, describe_rule(rule)))
+    return rules
+
+
 def _rules():
-    """All policy rows, loaded once per request (a small table)."""
-    cache = g.setdefault("_policy_rules", None) if has_app_context() else None
-    if cache is None:
-        cache = defaultdict(list)
-        for rule in db.session.scalars(select(PolicyRule)):
-            cache[(rule.field, rule.audience)].append(
-                (rule.programme_id, rule.accredited, rule.access, describe_rule(rule)))
-        if has_app_context():
-            g._policy_rules = cache
-    return cache
+    """All policy rows, from this process's copy: one small read of the version number per request, and
+    a reload only when it has moved (issue 18)."""
+    cached = g.get("_policy_rules") if has_app_context() else None
+    if cached is not None:
+        return cached
+    version = db.session.scalar(select(PolicyVersion.version).where(PolicyVersion.id == 1))
+    key = str(db.engine.url)
+    held = _PROCESS_POLICY.get(key)
+    if version is not None and held is not None and held[0] == version:
+        rules = held[1]
+    else:
+        rules = _load_rules()
+        if version is not None:
+            with _PROCESS_POLICY_LOCK:
+                _PROCESS_POLICY[key] = (version, rules)
+    if has_app_context():
+        g._policy_rules = rules
+    return rules
 
 
 def describe_rule(rule):

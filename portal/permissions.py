@@ -98,9 +98,17 @@ API_CLIENT_PERMISSIONS = {Permission.API_REFERRALS}
 def permissions_of(user):
     if not getattr(user, "is_authenticated", False):
         return frozenset()
+    # Asked many times a page (menus, buttons): worked out once per loaded user and role (issue 18).
+    key = (user.role, user.organisation_id)
+    held = user.__dict__.get("_permissions_memo")
+    if held is not None and held[0] == key:
+        return held[1]
     if user.is_subcontractor_staff:
-        return SUBCONTRACTOR_PERMISSIONS.get(user.role, frozenset())
-    return ROLE_PERMISSIONS.get(user.role, frozenset())
+        permissions = SUBCONTRACTOR_PERMISSIONS.get(user.role, frozenset())
+    else:
+        permissions = ROLE_PERMISSIONS.get(user.role, frozenset())
+    user.__dict__["_permissions_memo"] = (key, permissions)
+    return permissions
 
 
 def has_permission(user, permission):

@@ -78,10 +78,12 @@ def referral_or_404(user, referral_id):
     return referral
 
 
-def referrals_in_scope(user, customer):
+def referrals_in_scope(user, customer, options=()):
+    """`options`: what the caller's page shows of each referral, loaded with it (issue 18)."""
     return db.session.scalars(
         select(Referral)
         .where(Referral.customer_id == customer.id, referral_scope(user))
+        .options(*options)
         .order_by(Referral.referred_at.desc())
     ).all()
 

@@ -4,6 +4,7 @@ Views and jobs call this module; they never assemble documents. Agreed versions 
 (R-SIGN-3): their documents are originals, stored on first making and never made again, so a later
 change of template cannot alter them. Drafts are made afresh and marked "Draft – not agreed".
 """
+import importlib
 import secrets
 from dataclasses import dataclass
 
@@ -14,8 +15,6 @@ from portal import audit, data_access
 from portal.customer_words import FORMATS, LANGUAGES
 from portal.documents import seal as sealing
 from portal.documents.context import build_context
-from portal.documents.docx import render_docx
-from portal.documents.pdf import render_pdf
 from portal.extensions import db
 from portal.models import DocumentOriginal, PlanVersion, SignatureMethod, VersionSeal, VersionStatus
 
@@ -27,7 +26,9 @@ FORMAT_LABELS = {"standard": "Standard print", "large_print": "Large print", "ea
 LANGUAGE_LABELS = {"en": "English", "cy": "Welsh"}
 # Crockford base32 without I, L, O, U: easy to read aloud and type.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_RENDERERS = {"docx": render_docx, "pdf": render_pdf}
+# The renderers' modules, imported when a document is first made: WeasyPrint, docxtpl and their
+# dependencies cost each web worker tens of MB that most of them never use (issue 18).
+_RENDERERS = {"docx": ("portal.documents.docx", "render_docx"), "pdf": ("portal.documents.pdf", "render_pdf")}
 
 
 def new_code():
@@ -44,7 +45,8 @@ def normalise_code(text):
 
 
 def render(context, kind):
-    return _RENDERERS[kind](context)
+    module, function = _RENDERERS[kind]
+    return getattr(importlib.import_module(module), function)(context)
 
 
 def filename(customer_reference, version_number, kind, document_format, lang):

@@ -17,7 +17,7 @@ from portal.models.plan import (
     AGREED_STATUSES, Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
     PlanVersion, Review, Signature, SignatureMethod, SigningLink, SupportItem, TaperStep, UnsavedDraft, VersionStatus,
 )
-from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule
+from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule, PolicyVersion
 from portal.models.programme import Programme
 from portal.models.referral import Referral, ReferralStatus, ReferralTransition
 from portal.models.submission import FormSubmission
@@ -33,7 +33,7 @@ __all__ = [
     "FormSubmission",
     "Finding", "FindingEvent", "FindingState", "Inspection", "InspectionSample", "InspectionStatus", "Severity",
     "inspection_inspector", "inspection_programme",
-    "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule",
+    "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule", "PolicyVersion",
     "Appointment", "AuditCheckpoint", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
     "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",
     "User", "UserSession", "organisation_programme",

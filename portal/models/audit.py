@@ -6,9 +6,9 @@ from portal.models.base import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):
-    """Append-only (database triggers refuse UPDATE and DELETE) and hash-chained (R-AUD-1).
-
-    Written only by portal.audit.
+    """Append-only and hash-chained (R-AUD-1). Written only by portal.audit: the request inserts the
+    event without its hashes; the chain job later sets `previous_hash`, `event_hash` and `chain_position`
+    once, the only UPDATE the database triggers allow (no DELETE).
     """
 
     __tablename__ = "audit_event"
@@ -26,8 +26,10 @@ class AuditEvent(db.Model):
     subject_id: Mapped[int | None] = mapped_column()
     detail: Mapped[str] = mapped_column(Text, default="{}")
     ip_address: Mapped[str | None] = mapped_column(String(45))
-    previous_hash: Mapped[str] = mapped_column(String(64))
-    event_hash: Mapped[str] = mapped_column(String(64))
+    # Empty until the chain job reaches the event ("pending"); then set once.
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    event_hash: Mapped[str | None] = mapped_column(String(64))
+    chain_position: Mapped[int | None] = mapped_column(unique=True, index=True)
 
 
 class AuditEventCustomer(db.Model):

@@ -1,6 +1,6 @@
 import enum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -57,6 +57,16 @@ class PolicyRule(db.Model):
     note: Mapped[str | None] = mapped_column(String(200))
 
     programme = relationship("Programme")
+
+
+class PolicyVersion(db.Model):
+    """One row whose number database triggers replace (with a random one) whenever a policy_rule or programme row changes,
+    so each process may keep the policy in memory and reload it only when the number moves (issue 18)."""
+
+    __tablename__ = "policy_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class ConsentKind(enum.StrEnum):

@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import User, UserSession
@@ -45,9 +46,11 @@ def load_user_for_token(token):
     """Flask-Login's user loader: the user of a live session, or None."""
     if not token:
         return None
+    # The user's organisation comes in the same statement: permissions and the data policy ask for it.
     row = db.session.execute(
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
+        .options(joinedload(User.organisation))
         .where(UserSession.token_hash == token_hash(token))
     ).first()
     if row is None:

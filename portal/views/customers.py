@@ -5,13 +5,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectField
 
 from portal import audit, data_access, scope
 from portal.extensions import db
 from portal.forms import ConfirmForm, StartForm, StatusChangeForm, TransferForm
 from portal.hours_forms import CircumstanceForm
-from portal.models import Cohort, ReferralStatus, User
+from portal.models import Cohort, Referral, ReferralStatus, User
 from portal.permissions import Permission, has_permission, requires
 from portal.services import caseload as caseload_service
 from portal.services import cohorts, copies, organisations, plans, referrals
@@ -28,12 +29,17 @@ ACTIONS = {
 }
 
 
+# What the customer page shows of each referral, with the referrals rather than a lazy load each (issue 18).
+REFERRAL_PAGE_LOADS = (joinedload(Referral.programme), joinedload(Referral.adviser), joinedload(Referral.referred_by),
+                       selectinload(Referral.transitions))
+
+
 @bp.route("/<int:customer_id>")
 @requires(Permission.VIEW_CUSTOMER)
 def show(customer_id):
     customer = scope.customer_or_404(current_user, customer_id)
     record = data_access.visible_record(current_user, customer)
-    customer_referrals = scope.referrals_in_scope(current_user, customer)
+    customer_referrals = scope.referrals_in_scope(current_user, customer, REFERRAL_PAGE_LOADS)
     advisers = caseload_service.advisers_for(current_user) if has_permission(current_user, Permission.ASSIGN_CASELOAD) else []
     subcontractors = (current_user.organisation.subcontractors
                       if has_permission(current_user, Permission.ASSIGN_SUBCONTRACTOR) else [])
