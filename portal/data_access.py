@@ -382,6 +382,16 @@ def may_see(user, customer_id, field_name):
     return decisions_for(user, customer_id)[field_name][0] == Access.FULL
 
 
+def birth_date_for_pay_check(user, customer_id):
+    """R-OUT-1: the customer's age band sets their minimum wage. Only for a user who may see the date of
+    birth in full: for others the adult rate is used, so no flag they see depends on it (R-DATA-2).
+    The caller audits the read (R-DATA-7)."""
+    if not may_see(user, customer_id, "date_of_birth"):
+        return None
+    record = db.session.get(DwpRecord, customer_id)
+    return record.date_of_birth if record is not None else None
+
+
 def is_esa_income_related(customer_id):
     """R-HRS-5 needs this to warn before saving a long week. Ask only for a user who may see the benefit
     type (`may_see`): for others any answer that depended on it would disclose it (R-DATA-2)."""

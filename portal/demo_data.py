@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from portal import data_access, demo_plans
+from portal import data_access, demo_jobs, demo_plans
 from portal.extensions import db
 from portal.models import (
     Activity, ApiClient, Appointment, Cohort, CohortPlace, Consent, ConsentKind, Customer, HoursEntry, Inspection,
@@ -101,6 +101,7 @@ def load_demo_data(password, totp_secret):
     started = _add_customers(random.Random(2026), organisations, users, programmes, now)
     db.session.flush()
     _add_clubs_and_hours(organisations, now.astimezone(UK).date())
+    demo_jobs.add_demo_jobs(now.astimezone(UK).date())
     db.session.add(ApiClient(name="DWP referral system (demo)"))
     _add_inspection(organisations, users, programmes, now.astimezone(UK).date())
     db.session.commit()

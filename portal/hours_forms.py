@@ -86,22 +86,6 @@ class RemoveHoursEntryForm(PortalForm):
     submit = SubmitField("Remove activity", widget=GovSubmitInput())
 
 
-class InWorkJobForm(PortalForm):
-    once = OnceField()
-    employer_name = StringField("Employer", widget=GovTextInput(),
-                                validators=[DataRequired("Enter the employer's name"),
-                                            Length(max=200, message="Employer must be 200 characters or fewer")])
-    employer_staff = IntegerField("Number of staff the employer had when the job started", widget=GovTextInput(),
-                                  description="The Small Employer Payment is for employers with 25 or fewer staff",
-                                  validators=[InputRequired("Enter the number of staff, like 12"),
-                                              NumberRange(min=1, max=1000000, message="Enter a number of staff of 1 or more")])
-    job_title = StringField("Job", widget=GovTextInput(),
-                            validators=[DataRequired("Enter the job title"),
-                                        Length(max=200, message="Job must be 200 characters or fewer")])
-    started_on = GovDateField("Start date", validators=[InputRequired("Enter the start date")])
-    submit = SubmitField("Record the job", widget=GovSubmitInput())
-
-
 class WorkedWeekForm(PortalForm):
     week = SelectField("Week", widget=GovSelect(), choices=[], validators=[DataRequired("Select the week")])
     hours = StringField("Hours worked", widget=GovTextInput(), description="In quarter hours, like 16 or 17.5",

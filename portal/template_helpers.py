@@ -9,6 +9,7 @@ from wtforms import DateField
 from portal.customer_words import date_in, words
 from portal.permissions import Permission, has_permission
 from portal.services.hours_rules import hours_text
+from portal.services.job_rules import money_text
 
 UK = ZoneInfo("Europe/London")
 
@@ -65,6 +66,7 @@ def register(app):
     app.add_template_filter(date_in)
     app.add_template_filter(hours_in)
     app.add_template_filter(hours_text, "quarter_hours")
+    app.add_template_filter(money_text, "money")
     app.add_template_filter(uk_date)
     app.add_template_filter(uk_datetime)
     app.add_template_filter(hours)

@@ -83,6 +83,7 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
         "hours": "2", "description": "Rewrote CV", "objective": ""}), "hours")
     _ok(client.post(f"{hours}/job/new", data={
         "employer_name": "Corner Shop", "employer_staff": "8", "job_title": "Shelf stacker",
+        "contracted_hours": "16", "hourly_pay": "12.71", "supported": "yes",
         **date_fields("started_on", referral.started_on)}), "job")
     _ok(client.post(f"{base}/consents/new", data={"kind": "data_sharing", **date_fields("given_on", TODAY)}), "consent")
 

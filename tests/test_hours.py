@@ -343,6 +343,7 @@ def test_r_hrs_6_an_adviser_records_the_job_and_the_hours_worked_each_week(clien
     base = f"/customers/{coach.id}/referrals/{coach.referrals[0].id}/hours"
     start = THIS_WEEK - timedelta(days=21)
     form = {"employer_name": "Corner Bakery", "employer_staff": "8", "job_title": "Baker's assistant",
+            "contracted_hours": "20", "hourly_pay": "12.71", "supported": "no",
             "started_on": [str(start.day), str(start.month), str(start.year)]}
     assert "Enter the number of staff" in client.post(f"{base}/job/new", data={**form, "employer_staff": ""}).get_data(as_text=True)
     assert client.post(f"{base}/job/new", data=form).status_code == 302

@@ -165,6 +165,11 @@ MATRIX = {
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/job/new": "302 200 200 200 200 404 404 403 403 403",
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/job/<int:job_id>/weeks":
         "302 200 200 200 200 404 404 403 403 403",
+    # R-OUT-1: changing and ending a job, as recording one.
+    "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/job/<int:job_id>/change":
+        "302 200 200 200 200 404 404 403 403 403",
+    "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/job/<int:job_id>/end":
+        "302 200 200 200 200 404 404 403 403 403",
 }
 
 

@@ -10,7 +10,7 @@ from portal.models.inspection import (
     Finding, FindingEvent, FindingState, Inspection, InspectionSample, InspectionStatus, Severity, inspection_inspector,
     inspection_programme,
 )
-from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Mode, Source
+from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, JobOutcome, MinimumWageRate, Mode, Source
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
 from portal.models.plan import (
@@ -26,7 +26,7 @@ from portal.models.user import Invitation, PasswordReset, Role, User, UserSessio
 __all__ = [
     "CopyMethod", "CustomerCopy", "DocumentOriginal", "InspectionPack", "PackStatus", "RateLimitHit", "VersionSeal",
     "CircumstanceChange", "CircumstanceDecision", "CircumstanceKind", "Cohort", "CohortPlace",
-    "Activity", "HoursAmendment", "HoursEntry", "InWorkJob", "InWorkWeek", "Mode", "Source",
+    "Activity", "HoursAmendment", "HoursEntry", "InWorkJob", "InWorkWeek", "JobOutcome", "MinimumWageRate", "Mode", "Source",
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
     "AGREED_STATUSES", "TaperStep", "UnsavedDraft", "VersionStatus",

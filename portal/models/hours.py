@@ -3,7 +3,7 @@ import enum
 import json
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -163,9 +163,18 @@ class HoursAmendment(db.Model):
 
 
 class InWorkJob(db.Model):
-    """A job the customer started while on the programme, for in-work support and R-HRS-6."""
+    """One job the customer started while on the programme: the one record that in-work support, the
+    Small Employer Payment (R-HRS-6) and job outcomes (R-OUT-1) all read.
+
+    Jobs recorded before R-OUT-1 have no contracted hours, pay or supported/unsupported answer (None).
+    """
 
     __tablename__ = "in_work_job"
+    __table_args__ = (
+        CheckConstraint("contracted_quarters >= 0 AND contracted_quarters <= 672", name="contracted_quarter_hours"),
+        CheckConstraint("hourly_pay_pence > 0", name="hourly_pay_positive"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="job_ends_after_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
@@ -175,8 +184,26 @@ class InWorkJob(db.Model):
     job_title: Mapped[str] = mapped_column(String(200))
     started_on = mapped_column(Date, nullable=False)
     ended_on = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(300))
+    # Contracted hours a week in whole quarter hours (R-HRS-4); 0 is a zero-hours contract.
+    contracted_quarters: Mapped[int | None] = mapped_column(Integer)
+    # Pay in whole pence, so no rounding creeps into the minimum wage check (R-OUT-1).
+    hourly_pay_pence: Mapped[int | None] = mapped_column(Integer)
+    # Supported work when the job started (IFS 19-20); a move to unsupported work in the same job is dated.
+    supported: Mapped[bool | None] = mapped_column(Boolean)
+    unsupported_from = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_ongoing(self):
+        return self.ended_on is None
+
+    def supported_on(self, day):
+        """Whether the job was supported work on `day` (None if never answered)."""
+        if self.supported is None:
+            return None
+        return bool(self.supported) and (self.unsupported_from is None or day < self.unsupported_from)
 
     referral = relationship("Referral")
     weeks = relationship("InWorkWeek", order_by="InWorkWeek.week_start", back_populates="job")
@@ -199,3 +226,39 @@ class InWorkWeek(db.Model):
     recorded_at = mapped_column(UTCDateTime, default=utcnow)
 
     job = relationship("InWorkJob", back_populates="weeks")
+
+
+class MinimumWageRate(db.Model):
+    """A National Minimum Wage or National Living Wage rate for an age band, in force from a date
+    (R-OUT-1, LSE Annex 1 "the going rate"). Rates are rows: a new April's figures are a new row."""
+
+    __tablename__ = "minimum_wage_rate"
+    __table_args__ = (
+        db.UniqueConstraint("effective_from", "min_age", name="uq_minimum_wage_rate_from_age"),
+        CheckConstraint("pence > 0", name="rate_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from = mapped_column(Date, nullable=False)
+    min_age: Mapped[int] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)  # None: and over
+    name: Mapped[str] = mapped_column(String(120))
+    pence: Mapped[int] = mapped_column(Integer)
+
+
+class JobOutcome(db.Model):
+    """An outcome event (R-OUT-1), derived by `portal.services.outcomes` from the job and weekly hours
+    records whenever they change, in the same transaction, and never typed. Stored so that MI over the
+    whole portal reads a few rows instead of re-deriving them from every week worked (docs/benchmarks.md)."""
+
+    __tablename__ = "job_outcome"
+    __table_args__ = (
+        db.UniqueConstraint("job_id", "kind", name="uq_job_outcome_job_kind"),
+        Index("ix_job_outcome_kind_occurred_on", "kind", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("in_work_job.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_on = mapped_column(Date, nullable=False)

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Objective, PlanVersion, Referral, Source
 from portal.models.plan import AGREED_STATUSES, Plan
 from portal.services import hours_rules as rules
+from portal.services import outcomes
 
 UK = ZoneInfo("Europe/London")
 
@@ -294,29 +295,21 @@ def small_employer_payment(referral, today):
                              .order_by(InWorkJob.started_on.desc())).first()
     if job is None:
         return None, None
-    worked = dict(db.session.execute(
-        select(InWorkWeek.week_start, InWorkWeek.quarters).where(InWorkWeek.job_id == job.id)).all())
-    return job, rules.small_employer_payment(job.employer_staff, worked, today)
+    return job, small_employer_payment_for(job, today)
 
 
-def record_job(referral, *, by, employer_name, employer_staff, job_title, started_on, today):
-    if started_on > today:
-        raise HoursError([("started_on", "The start date cannot be in the future")])
-    if not period_of(referral).contains(started_on):
-        raise HoursError([("started_on", "The start date must be while the customer is on the programme")])
-    job = InWorkJob(referral_id=referral.id, employer_name=employer_name.strip(), employer_staff=employer_staff,
-                    job_title=job_title.strip(), started_on=started_on, recorded_by_id=by.id)
-    db.session.add(job)
-    db.session.flush()
-    audit.record("in_work.job_recorded", customer_id=referral.customer_id, subject_type="in_work_job",
-                 subject_id=job.id, detail={"employer_staff": employer_staff, "started_on": started_on.isoformat()})
-    return job
+def small_employer_payment_for(job, today):
+    """R-HRS-6 for one job, from its weekly hours worked (the weeks up to its end, if it has ended)."""
+    query = select(InWorkWeek.week_start, InWorkWeek.quarters).where(InWorkWeek.job_id == job.id)
+    if job.ended_on is not None:
+        query = query.where(InWorkWeek.week_start <= job.ended_on)
+    return rules.small_employer_payment(job.employer_staff, dict(db.session.execute(query).all()), today)
 
 
 def worked_week_choices(job, today):
-    """The weeks of the job so far, newest first, up to this week."""
+    """The weeks of the job so far, newest first, up to this week or the week it ended."""
     mondays = []
-    monday = rules.week_start(today)
+    monday = rules.week_start(min(today, job.ended_on or today))
     while monday >= rules.week_start(job.started_on):
         mondays.append(monday)
         monday -= timedelta(days=7)
@@ -333,7 +326,7 @@ def record_worked_week(job, *, by, monday, quarters, reason, today):
     detail = {"week": monday.isoformat(), "quarters": quarters}
     if existing is not None:
         if existing.quarters == quarters:
-            return existing
+            return existing  # nothing changed, so no outcome can
         if not (reason or "").strip():
             raise HoursError([("reason", "Give a reason for changing the hours already recorded for that week")])
         detail |= {"earlier_quarters": existing.quarters, "reason": reason.strip()}
@@ -345,6 +338,7 @@ def record_worked_week(job, *, by, monday, quarters, reason, today):
     db.session.flush()
     audit.record("in_work.week_recorded", customer_id=job.referral.customer_id if job.referral else None,
                  subject_type="in_work_job", subject_id=job.id, detail=detail)
+    outcomes.refresh([job.referral_id])  # R-OUT-1: sustained jobs and the payment follow the weeks worked
     return week
 
 

@@ -15,7 +15,7 @@ from portal.hours_forms import CircumstanceForm
 from portal.models import Cohort, Referral, ReferralStatus, User
 from portal.permissions import Permission, has_permission, requires
 from portal.services import caseload as caseload_service
-from portal.services import cohorts, copies, organisations, plans, referrals
+from portal.services import cohorts, copies, jobs, organisations, outcomes, plans, referrals
 from portal.views.helpers import add_error
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -48,7 +48,8 @@ def show(customer_id):
     html = render_template("views/customers/show.html", customer=customer, record=record,
                            referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
                            advisers=advisers, subcontractors=subcontractors, plan_copies=_plan_copies(customer),
-                           earlier=earlier, earlier_fields=earlier_fields, dwp_versions=dwp_versions)
+                           earlier=earlier, earlier_fields=earlier_fields, dwp_versions=dwp_versions,
+                           **_jobs_and_outcomes(customer, customer_referrals))
     # R-DATA-7: every view of DWP-held data is audited with the fields shown (after rendering, so the
     # commit does not expire what the page still reads).
     audit.record_and_commit("customer.viewed", customer_id=customer.id,
@@ -71,6 +72,15 @@ def subject_access(customer_id):
                          download_name=f"subject-access-{customer.reference}.zip")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _jobs_and_outcomes(customer, customer_referrals):
+    """R-OUT-1: each referral's jobs, the minimum wage flag and the outcome events derived from them."""
+    referral_ids = [r.id for r in customer_referrals]
+    referral_jobs = jobs.jobs_for(referral_ids)
+    flags = jobs.pay_flags(current_user, customer.id, [j for js in referral_jobs.values() for j in js],
+                           datetime.now(UK).date())
+    return {"referral_jobs": referral_jobs, "pay_flags": flags, "events": outcomes.events_for_referrals(referral_ids)}
 
 
 def _plan_copies(customer):

@@ -12,11 +12,11 @@ from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.csv_export import csv_response
 from portal.hours_forms import (
-    ChangeHoursEntryForm, HoursEntryForm, HoursRangeForm, InWorkJobForm, RemoveHoursEntryForm, WorkedWeekForm,
+    ChangeHoursEntryForm, HoursEntryForm, HoursRangeForm, RemoveHoursEntryForm,
 )
-from portal.models import HoursEntry, InWorkJob, Source
+from portal.models import HoursEntry, Source
 from portal.permissions import Permission, has_permission, requires
-from portal.services import hours, hours_rules
+from portal.services import hours, hours_rules, jobs, outcomes
 from portal.views.helpers import add_error, repeated_post
 
 bp = Blueprint("hours", __name__, url_prefix="/customers/<int:customer_id>/referrals/<int:referral_id>/hours")
@@ -92,9 +92,14 @@ def index(customer_id, referral_id):
     referral = _referral_or_404(customer_id, referral_id)
     today = _today()
     job, sep = hours.small_employer_payment(referral, today)
-    return render_template("views/hours/index.html", referral=referral, customer_name=_name(referral),
+    referral_jobs = jobs.jobs_for([referral.id])[referral.id]
+    flags = jobs.pay_flags(current_user, referral.customer_id, referral_jobs, today)
+    html = render_template("views/hours/index.html", referral=referral, customer_name=_name(referral),
                            weeks=hours.week_summaries(referral, today), this_week=hours_rules.week_start(today),
-                           job=job, sep=sep, sources=Source)
+                           job=job, sep=sep, sources=Source, jobs=referral_jobs, pay_flags=flags,
+                           events=outcomes.events_for_referral(referral.id))
+    db.session.commit()  # the audit of reading the date of birth for the minimum wage check, if any (R-DATA-7)
+    return html
 
 
 @bp.route("/<week>")
@@ -246,54 +251,6 @@ def remove(customer_id, referral_id, entry_id):
                                     week=entry.week_start.isoformat()))
     return render_template("views/hours/remove.html", referral=referral, customer_name=_name(referral), entry=entry,
                            form=form, past_week=hours.is_past_week(entry, today))
-
-
-@bp.route("/job/new", methods=["GET", "POST"])
-@requires(Permission.RECORD_HOURS)
-def new_job(customer_id, referral_id):
-    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
-    form = InWorkJobForm()
-    if form.validate_on_submit():
-        if repeat := repeated_post(form, url_for("hours.index", customer_id=customer_id, referral_id=referral_id)):
-            return repeat
-        try:
-            hours.record_job(referral, by=current_user, employer_name=form.employer_name.data,
-                             employer_staff=form.employer_staff.data, job_title=form.job_title.data,
-                             started_on=form.started_on.data, today=_today())
-            db.session.commit()
-        except hours.HoursError as error:
-            db.session.rollback()
-            _show_problems(form, error)
-        else:
-            flash("Job recorded. Record the hours worked each week.")
-            return redirect(url_for("hours.index", customer_id=customer_id, referral_id=referral_id))
-    return render_template("views/hours/new_job.html", referral=referral, customer_name=_name(referral), form=form)
-
-
-@bp.route("/job/<int:job_id>/weeks", methods=["GET", "POST"])
-@requires(Permission.RECORD_HOURS)
-def worked_week(customer_id, referral_id, job_id):
-    referral = _open_or_403(_referral_or_404(customer_id, referral_id))
-    job = db.session.get(InWorkJob, job_id)
-    if job is None or job.referral_id != referral.id:
-        abort(404)
-    today = _today()
-    form = WorkedWeekForm()
-    form.week.choices = [(m.isoformat(), f"Week from {m.strftime('%-d %B %Y')}")
-                         for m in hours.worked_week_choices(job, today)]
-    if form.validate_on_submit():
-        try:
-            hours.record_worked_week(job, by=current_user, monday=date.fromisoformat(form.week.data),
-                                     quarters=form.quarters, reason=form.reason.data, today=today)
-            db.session.commit()
-        except hours.HoursError as error:
-            db.session.rollback()
-            _show_problems(form, error)
-        else:
-            flash("Hours worked saved")
-            return redirect(url_for("hours.index", customer_id=customer_id, referral_id=referral_id))
-    return render_template("views/hours/worked_week.html", referral=referral, customer_name=_name(referral),
-                           form=form, job=job)
 
 
 @bp.route("/summary")
