@@ -85,18 +85,6 @@ class ProgrammeForm(PlanForm):
     dea_approval_on = GovDateField("Date of approval", validators=[Optional()])
 
 
-class InWorkForm(PlanForm):
-    in_work = RadioField("Has the customer started a job?", widget=GovRadioInput(), choices=YES_NO,
-                         validators=[InputRequired("Select yes if the customer has started a job")])
-    employer_name = _line("Employer")
-    job_title = _line("Job")
-    job_start_on = GovDateField("Job start date", validators=[Optional()])
-    check_settled_in = _text("Settling in", 2000, description="How the customer is settling in, and what was agreed")
-    check_transport = _text("Transport", 2000, description="How the customer gets to work")
-    check_benefits_advice = _text("Benefits advice", 2000, description="Advice given about benefits in work")
-    check_adjustments = _text("Adjustments", 2000, description="Workplace adjustments, including Access to Work")
-
-
 class BarrierForm(PlanForm):
     category = RadioField("Kind of barrier", widget=GovRadioInput(), choices=list(BARRIER_CATEGORIES.items()),
                           validators=[InputRequired("Select the kind of barrier")])
@@ -140,17 +128,10 @@ class FundingForm(PlanForm):
     outcome = _line("Outcome", 200, description="For example, approved, refused, waiting")
 
 
-class TaperForm(PlanForm):
-    from_week = IntegerField("From week", widget=GovTextInput(),
-                             validators=[InputRequired("Enter the first week"), NumberRange(min=1, max=520)])
-    to_week = IntegerField("To week", widget=GovTextInput(), validators=[Optional(), NumberRange(min=1, max=520)])
-    support = _text("Support in these weeks", 1000, "Describe the support in these weeks")
-    hours_per_week = _hours("Hours a week")
-
-
 class PartyForm(PlanForm):
     role = RadioField("Who are they?", widget=GovRadioInput(), validators=[InputRequired("Select who they are")],
-                      choices=[("employer", "The employer"), ("other", "Someone else, such as a carer or support worker")])
+                      # The employer signs the in-work support agreement, not the plan (R-ISP-12).
+                      choices=[("other", "Someone else, such as a carer or support worker")])
     name = _line("Name", 200, "Enter their name")
     required = BooleanField("Their signature is needed before the plan is agreed", widget=GovCheckboxInput())
 
@@ -166,15 +147,17 @@ class LockForm(PortalForm):
     submit = SubmitField("Send for signature", widget=GovSubmitInput())
 
 
+# In-work support and its taper are written in the in-work support agreement (R-ISP-12), not the plan:
+# a plan version from before 0019 keeps what it had, read-only.
 SECTION_FORMS = {
     "needs": NeedsForm, "goals": GoalsForm, "length": LengthForm, "reviews": ReviewsForm,
-    "permitted_work": PermittedWorkForm, "programme": ProgrammeForm, "in_work": InWorkForm,
+    "permitted_work": PermittedWorkForm, "programme": ProgrammeForm,
 }
 ITEM_FORMS = {
     "barriers": BarrierForm, "objectives": ObjectiveForm, "support": SupportForm, "milestones": MilestoneForm,
-    "funding": FundingForm, "taper": TaperForm, "parties": PartyForm,
+    "funding": FundingForm, "parties": PartyForm,
 }
-YES_NO_FIELDS = {"permitted_work", "in_work"}
+YES_NO_FIELDS = {"permitted_work"}
 
 
 class SignInPersonForm(PortalForm):

@@ -54,6 +54,7 @@ class RouteWorld:
             "organisation_id": self.world.orgs["ses"].id, "action": "complete", "token": "no-such-token",
             "filename": "portal.css", "kind": "docx", "pack_id": self.pack.id, "code": "AAAA-BBBB-CC",
             "inspection_id": self.world.inspection.id, "figure": "agreed", "lang": "en", "finding_id": self.finding.id,
+            "party": "employer",
         }
 
 
@@ -85,6 +86,9 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
         "employer_name": "Corner Shop", "employer_staff": "8", "job_title": "Shelf stacker",
         "contracted_hours": "16", "hourly_pay": "12.71", "supported": "yes",
         **date_fields("started_on", referral.started_on)}), "job")
+    in_work_job = db.session.scalar(select(InWorkJob).where(InWorkJob.referral_id == referral.id))
+    _ok(client.post(f"{base}/plans/{plan.id}/in-work/start", data={"job_id": str(in_work_job.id)}),
+        "in-work support agreement")
     _ok(client.post(f"{base}/consents/new", data={"kind": "data_sharing", **date_fields("given_on", TODAY)}), "consent")
 
     sign_in_as(client, world.users["j2e_manager"])

@@ -288,9 +288,12 @@ def test_r_insp_1_each_check_passes_for_a_complete_plan_and_fails_when_its_rule_
     db.session.commit()
     assert "R-ISP-5" not in failing(client, inspection, customer)
     breaks("R-ISP-7", lambda: v.barriers.clear())
-    # In work: the in-work plan is incomplete, and the employer (a required party in work) has not signed.
-    breaks("R-ISP-8", lambda: setattr(v, "in_work", True), also={"R-SIGN-1"})
-    v.in_work = False
+    # In work (R-ISP-12): a job started and no in-work support agreement signed by the employer.
+    from portal.models import InWorkJob
+    job = InWorkJob(referral_id=v.referral_id, employer_name="Corner Bakery", employer_staff=8, job_title="Baker",
+                    started_on=TODAY, recorded_by_id=world.users["ses_adviser"].id)
+    breaks("R-ISP-8", lambda: db.session.add(job))
+    db.session.delete(job)
     db.session.commit()
     assert results(client, inspection, customer)["R-ISP-8"] == "not applicable"
     copy_format = "large_print"

@@ -104,14 +104,13 @@ def test_r_isp_2_under_16_hours_needs_a_reason_for_ses(client, started):
     db.session.rollback()
 
 
-def test_r_isp_8_in_work_plan_needs_employer_taper_checks_and_employer_signature(client, started):
+def test_r_isp_12_the_plan_itself_needs_no_employer_and_no_in_work_checks(client, started):
+    """In-work support is the in-work support agreement's (tests/test_in_work_agreement.py): an in-work
+    version from before 0019 is not sent back for its IFS 12 checks or the employer's signature."""
     customer, plan, version = started
     version.in_work = True
-    found = {p.message for p in plan_rules.problems(version, plan.programme) if p.rule in ("R-ISP-8", "R-SIGN-1")}
-    assert "Record the employer for the in-work support plan" in found
-    assert "Show how in-work support will change over time" in found
-    assert "Record the in-work check on transport" in found
-    assert "An in-work plan must be signed by the employer too" in found
+    found = [p for p in plan_rules.problems(version, plan.programme) if p.section in ("in_work", "parties")]
+    assert found == []
     db.session.rollback()
 
 
@@ -455,7 +454,8 @@ def test_a_new_plan_does_not_open_with_red_tags_and_an_empty_in_work_part_is_opt
     customer, plan, version = started
     page = client.get(base(customer, version)).get_data(as_text=True)
     assert "Needs attention" not in page
-    assert re.search(r"In-work support.*?Optional", page, re.S)
+    assert re.search(r"Funding from other organisations.*?Optional", page, re.S)
+    assert "in-work support agreement</a>, signed apart from this plan" in page
     assert "Needs attention" in client.get(f"{base(customer, version)}?check=1").get_data(as_text=True)
 
 

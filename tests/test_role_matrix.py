@@ -38,6 +38,9 @@ MATRIX = {
     "GET /invitation/<token>": "404 404 404 404 404 404 404 404 404 404",
     "GET /sign/<token>": "404 404 404 404 404 404 404 404 404 404",
     "GET /sign/<token>/plan": "404 404 404 404 404 404 404 404 404 404",
+    "GET /employer-sign/<token>": "404 404 404 404 404 404 404 404 404 404",
+    "GET /employer-sign/<token>/agreement": "404 404 404 404 404 404 404 404 404 404",
+    "GET /employer-sign/<token>/agreement.pdf": "404 404 404 404 404 404 404 404 404 404",
     "GET /healthz": "200 200 200 200 200 200 200 200 200 200",
     "GET /static/<path:filename>": "200 200 200 200 200 200 200 200 200 200",
     # System administration: administrators only.
@@ -122,6 +125,19 @@ MATRIX = {
     "GET /customers/<int:customer_id>/plan/<int:version_id>": "302 200 200 200 200 404 404 403 200 403",
     "GET /customers/<int:customer_id>/plan/<int:plan_id>/distance": "302 200 200 200 200 404 404 403 200 403",
     "GET /customers/<int:customer_id>/plan/<int:plan_id>/reviews": "302 200 200 200 200 404 404 403 200 403",
+    # The in-work support agreement (R-ISP-12): read like the plan; written and signed by the prime's staff only.
+    "GET /customers/<int:customer_id>/plans/<int:plan_id>/in-work": "302 200 200 200 200 404 404 403 200 403",
+    "GET /customers/<int:customer_id>/plans/<int:plan_id>/in-work/document.pdf": "302 200 200 200 200 404 404 403 200 403",
+    "POST /customers/<int:customer_id>/plans/<int:plan_id>/in-work/start": "302  ok  ok 403 403 404 404 403 403 403",
+    "GET /customers/<int:customer_id>/plans/<int:plan_id>/in-work/edit": "302 200 200 403 403 404 404 403 403 403",
+    "POST /customers/<int:customer_id>/plans/<int:plan_id>/in-work/taper": "302  ok  ok 403 403 404 404 403 403 403",
+    "POST /customers/<int:customer_id>/plans/<int:plan_id>/in-work/send": "302  ok  ok 403 403 404 404 403 403 403",
+    "POST /customers/<int:customer_id>/plans/<int:plan_id>/in-work/taper/<int:item_id>/remove":
+        "302  ok  ok 403 403 404 404 403 403 403",
+    "GET /customers/<int:customer_id>/plans/<int:plan_id>/in-work/sign/<any(customer, employer, provider):party>":
+        "302 302 302 403 403 404 404 403 403 403",
+    "GET /customers/<int:customer_id>/plans/<int:plan_id>/in-work/employer-link": "302 200 200 403 403 404 404 403 403 403",
+    "GET /customers/<int:customer_id>/plans/<int:plan_id>/in-work/checks": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:plan_id>/revise": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:version_id>/sections/<section>": "302 200 200 403 403 404 404 403 403 403",
     "GET /customers/<int:customer_id>/plan/<int:version_id>/items/<section>": "302 200 200 200 200 404 404 403 200 403",

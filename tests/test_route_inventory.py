@@ -6,7 +6,8 @@ from portal.permissions import Permission
 # description, the document verification page and the stylesheet.
 PUBLIC = {
     "auth.sign_in", "auth.enter_code", "auth.set_up_authenticator", "auth.forgot_password", "auth.reset_password",
-    "auth.accept_invitation", "signing.start", "signing.read", "health.healthz", "api.openapi", "static",
+    "auth.accept_invitation", "signing.start", "signing.read", "employer_signing.start", "employer_signing.read", "employer_signing.document",
+    "health.healthz", "api.openapi", "static",
     "verify.index", "verify.code",
 }
 

@@ -224,3 +224,17 @@ def verify_upload(data):
     if original is None:
         return UploadCheck(verdict=None, kind=kind, pdf_seal=pdf_seal)
     return UploadCheck(verdict=_verdict(original.seal, original), kind=kind, pdf_seal=pdf_seal)
+
+
+# The in-work support agreement (R-ISP-12) ----------------------------------------------------------
+
+def agreement_document(agreement, *, employee):
+    """The agreement's PDF (standard print, English): the agreement only, for the adviser and the
+    employer alike. Once agreed it carries the provider's seal."""
+    from portal.documents.agreement import build_agreement_context, render_agreement_pdf
+
+    data = render_agreement_pdf(build_agreement_context(agreement, employee))
+    if agreement.status.was_agreed:
+        data = sealing.seal_pdf(data, reason=f"In-work support agreement {agreement.number} agreed")
+    name = f"In-work-agreement-{agreement.plan.customer.reference}-a{agreement.number}.pdf"
+    return Document(data, name, MEDIA_TYPES["pdf"], original=agreement.status.was_agreed)

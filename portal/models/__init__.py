@@ -10,6 +10,7 @@ from portal.models.inspection import (
     Finding, FindingEvent, FindingState, Inspection, InspectionSample, InspectionStatus, Severity, inspection_inspector,
     inspection_programme,
 )
+from portal.models.in_work import EmployerSigningLink, InWorkAgreement, InWorkCheck, InWorkSignature
 from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, JobOutcome, MinimumWageRate, Mode, Source
 from portal.models.mail import OutboxMessage
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
@@ -26,6 +27,7 @@ from portal.models.user import Invitation, PasswordReset, Role, User, UserSessio
 __all__ = [
     "CopyMethod", "CustomerCopy", "DocumentOriginal", "InspectionPack", "PackStatus", "RateLimitHit", "VersionSeal",
     "CircumstanceChange", "CircumstanceDecision", "CircumstanceKind", "Cohort", "CohortPlace",
+    "EmployerSigningLink", "InWorkAgreement", "InWorkCheck", "InWorkSignature",
     "Activity", "HoursAmendment", "HoursEntry", "InWorkJob", "InWorkWeek", "JobOutcome", "MinimumWageRate", "Mode", "Source",
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",

@@ -115,7 +115,8 @@ class PlanVersion(db.Model):
     support_items = relationship("SupportItem", order_by="SupportItem.position", cascade="all, delete-orphan")
     milestones = relationship("Milestone", order_by="Milestone.position", cascade="all, delete-orphan")
     funding = relationship("FundingRequest", order_by="FundingRequest.position", cascade="all, delete-orphan")
-    taper_steps = relationship("TaperStep", order_by="TaperStep.position", cascade="all, delete-orphan")
+    taper_steps = relationship("TaperStep", order_by="TaperStep.position", cascade="all, delete-orphan",
+                               foreign_keys="TaperStep.version_id")
     parties = relationship("PlanParty", order_by="PlanParty.position", cascade="all, delete-orphan")
     signatures = relationship("Signature", order_by="Signature.signed_at")
 
@@ -206,7 +207,10 @@ class TaperStep(_VersionChild, db.Model):
 
     __tablename__ = "plan_taper_step"
 
-    version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"), index=True)
+    # A plan version's (before 0019) or an in-work agreement's (R-ISP-12): one of the two.
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("in_work_agreement.id", ondelete="CASCADE"),
+                                                     index=True)
     from_week: Mapped[int] = mapped_column(Integer)
     to_week: Mapped[int | None] = mapped_column(Integer)
     support: Mapped[str] = mapped_column(Text)
@@ -230,6 +234,9 @@ class SignatureMethod(enum.StrEnum):
     REPRESENTATIVE = "representative"
     VERBAL_WITNESSED = "verbal_witnessed"
     ADVISER = "adviser"
+    # The employer's own signature (R-ISP-12): in person on the adviser's device, or by their link.
+    EMPLOYER_IN_PERSON = "employer_in_person"
+    EMPLOYER_LINK = "employer_link"
 
 
 class Signature(db.Model):

@@ -54,6 +54,7 @@ def checklists(inspection, customer_ids, today):
     programmes = {p.id: p for p in inspection.programmes}
     shown = _health_shown(inspection, customer_ids)
     consents = _consents(inspection, customer_ids)
+    in_work_facts = _in_work_facts([v.plan for v in versions.values()])
     referrals = {}
     for row in facts.referrals:
         referrals.setdefault(row[1], row)
@@ -67,7 +68,7 @@ def checklists(inspection, customer_ids, today):
                             "No plan version was agreed by the end of the period", None)]
         else:
             checks = _version_checks(inspection, facts, customer_id, version, programmes[version.plan.programme_id],
-                                     referral, today)
+                                     referral, today, in_work_facts)
             checks.append(_hours_check(inspection, facts, referral, customer_id, version, today))
             checks.append(_health_consent_check(customer_id, shown.get(customer_id, []),
                                                 consents.get((customer_id, ConsentKind.HEALTH), [])))
@@ -85,7 +86,7 @@ _VERSION_LOADS = (
 )
 
 
-def _version_checks(inspection, facts, customer_id, version, programme, referral, today):
+def _version_checks(inspection, facts, customer_id, version, programme, referral, today, in_work_facts):
     checks = []
     add = checks.append
     plan = version.plan
@@ -113,14 +114,7 @@ def _version_checks(inspection, facts, customer_id, version, programme, referral
     found = _messages(problems, "R-ISP-7")
     add(Check("R-ISP-7", "Barriers and their impact recorded", _result(not found), found or
               f"{len(version.barriers)} barrier(s) recorded", page))
-    signed_roles = {s.party.role for s in version.signatures}
-    if version.in_work:
-        found = _messages(problems, "R-ISP-8")
-        employer_signed = "employer" in signed_roles
-        add(Check("R-ISP-8", "In-work plan complete and signed by the employer", _result(not found and employer_signed),
-                  found or ("Signed by the employer" if employer_signed else "The employer has not signed"), page))
-    else:
-        add(Check("R-ISP-8", "In-work plan signed by the employer", NOT_APPLICABLE, "The customer is not in work", None))
+    checks.append(_in_work_check(plan, customer_id, in_work_facts))
     signed_all = version.id in facts.signed_by_all and not _messages(problems, "R-SIGN-1")
     add(Check("R-SIGN-1", "Signed by every party", _result(signed_all),
               "Every required party signed this version" if signed_all else
@@ -136,6 +130,42 @@ def _version_checks(inspection, facts, customer_id, version, programme, referral
               f"{sum(originals)} of {len(originals)} sealed original(s) verify" if originals else "No sealed original",
               documents))
     return checks
+
+
+def _in_work_facts(plans):
+    """{plan id: (latest agreed in-work agreement or None, has a job on the plan's programme)} for a set of
+    plans, in two queries (the agreements with their signatures, and the jobs)."""
+    from portal.models import InWorkAgreement, InWorkJob, Referral
+
+    plans = {plan.id: plan for plan in plans}
+    if not plans:
+        return {}
+    latest = {}
+    for agreement in db.session.scalars(
+            select(InWorkAgreement).where(InWorkAgreement.plan_id.in_(list(plans)))
+            .options(selectinload("*")).order_by(InWorkAgreement.number)):
+        if agreement.status.was_agreed:
+            latest[agreement.plan_id] = agreement
+    with_jobs = set(db.session.execute(
+        select(Referral.customer_id, Referral.programme_id).join(InWorkJob, InWorkJob.referral_id == Referral.id)
+        .where(Referral.customer_id.in_({p.customer_id for p in plans.values()}))).all())
+    return {plan_id: (latest.get(plan_id), (plan.customer_id, plan.programme_id) in with_jobs)
+            for plan_id, plan in plans.items()}
+
+
+def _in_work_check(plan, customer_id, in_work_facts):
+    """R-ISP-8 / R-ISP-12: the latest agreed in-work support agreement, read from its own signatures
+    (the employer signs the agreement, not the plan)."""
+    agreement, has_job = in_work_facts.get(plan.id, (None, False))
+    question = "In-work support agreement complete and signed by the customer, the employer and the provider"
+    if not has_job and agreement is None:
+        return Check("R-ISP-8", question, NOT_APPLICABLE, "The customer is not in work", None)
+    found = plan_rules.in_work_problems(agreement, has_job)
+    employer = "employer" in plan_rules.agreement_signed_by(agreement)
+    detail = "; ".join(p.message for p in found) or (
+        f"Agreement {agreement.number} signed by the employer" if employer else "The employer has not signed")
+    return Check("R-ISP-8", question, _result(not found and employer), detail,
+                 url_for("in_work.agreement", customer_id=customer_id, plan_id=plan.id))
 
 
 def _hours_check(inspection, facts, referral, customer_id, version, today):

@@ -1,4 +1,4 @@
-"""The ISP rules (R-ISP-1..9, R-SIGN-1) as one check: a plan that breaks one cannot go for signature.
+"""The ISP rules (R-ISP-1..9, R-ISP-12, R-SIGN-1) as one check: a plan that breaks one cannot go for signature.
 
 `problems(version)` returns each broken rule with its id, a plain message and the field to fix;
 the same list will feed the inspector's checklist (R-INSP-1).
@@ -91,21 +91,76 @@ def problems(version, programme):
         elif version.strand == "longer_term" and not (version.dea_approval_name and version.dea_approval_on):
             add("IFS-21", "A move to longer-term support needs the Disability Employment Adviser's approval",
                 "programme", "dea_approval_name")
-    if version.in_work:
-        if not (version.employer_name or "").strip():
-            add("R-ISP-8", "Record the employer for the in-work support plan", "in_work", "employer_name")
-        if not version.taper_steps:
-            add("R-ISP-8", "Show how in-work support will change over time", "in_work")
-        for field, label in (("check_settled_in", "settling in"), ("check_transport", "transport"),
-                             ("check_benefits_advice", "benefits advice"), ("check_adjustments", "adjustments")):
-            if not (getattr(version, field) or "").strip():
-                add("R-ISP-8", f"Record the in-work check on {label}", "in_work", field)
     roles = {party.role for party in version.parties if party.required}
     for role, label in (("customer", "the customer"), ("adviser", "the provider")):
         if role not in roles:
             add("R-SIGN-1", f"The plan must be signed by {label}", "parties")
-    if version.in_work and "employer" not in roles:
-        add("R-SIGN-1", "An in-work plan must be signed by the employer too", "parties")
+    # R-ISP-12 (JCP 92): the employer signs the in-work support agreement, never the customer's whole plan.
+    if "employer" in {party.role for party in version.parties}:
+        add("R-ISP-12", "The employer signs the in-work support agreement, not the whole plan: remove them here",
+            "parties")
+    return found
+
+
+# The in-work support agreement (R-ISP-12, R-ISP-8) ------------------------------------------------
+
+# The six things IFS 12 expects of a provider for everyone entering a job, as the agreement lists them.
+IFS12_ITEMS = {
+    "settled_in": "Check the customer has settled into the workplace",
+    "transport": "Make sure the customer's transport arrangements are working",
+    "benefits_advice": "Make sure the customer is getting the right benefits advice",
+    "support_plan": "Agree a support plan that shows how support will change over time",
+    "adjustments": "Help the employer make adjustments, and advise the employer and colleagues",
+    "available": "Be available for advice and support when something unexpected happens",
+}
+# Which of the agreement's fields says what was agreed for each item.
+IFS12_FIELDS = {
+    "settled_in": ("settling_in",), "transport": ("transport",), "benefits_advice": ("benefits_advice",),
+    "support_plan": ("support",), "adjustments": ("adjustments", "colleague_advice"),
+    "available": ("unexpected_issues", "provider_contact"),
+}
+AGREEMENT_PARTIES = {"customer": "the customer", "employer": "the employer", "provider": "the provider"}
+
+
+def agreement_problems(agreement):
+    """What the agreement must say before it goes for signature (R-ISP-12, IFS 12 and 18)."""
+    found = []
+
+    def add(rule, message, field):
+        found.append(Problem(rule, message, "in_work", field))
+
+    if agreement.job_id is None and not (agreement.legacy_employer_name or "").strip():
+        add("R-ISP-12", "Choose the job this agreement is for", "job_id")
+    if not (agreement.employer_contact_name or "").strip():
+        add("R-ISP-12", "Name the contact at the employer", "employer_contact_name")
+    for item, fields in IFS12_FIELDS.items():
+        for field in fields:
+            if not (getattr(agreement, field) or "").strip():
+                add("R-ISP-12", f"Say what is agreed for: {IFS12_ITEMS[item].lower()}", field)
+    if not agreement.taper_steps:
+        add("R-ISP-8", "Show how in-work support will change over time", "taper")
+    return found
+
+
+def agreement_signed_by(agreement):
+    """The parties whose signature covers the agreement's content as sent (R-SIGN-1)."""
+    if agreement is None or not agreement.content_hash:
+        return set()
+    return {s.party for s in agreement.signatures if s.content_hash == agreement.content_hash}
+
+
+def in_work_problems(agreement, has_job):
+    """R-ISP-12 / R-SIGN-1 for an in-work customer: an agreement, complete, signed by all three parties
+    (the employer included). `has_job`: the customer started a job on this programme."""
+    if not has_job and agreement is None:
+        return []
+    if agreement is None or not agreement.status.was_agreed:
+        return [Problem("R-ISP-12", "The in-work support agreement has not been agreed", "in_work")]
+    found = agreement_problems(agreement)
+    signed = agreement_signed_by(agreement)
+    for party, label in AGREEMENT_PARTIES.items():
+        if party not in signed:
+            found.append(Problem("R-SIGN-1", f"The in-work support agreement must be signed by {label}", "in_work"))
     return found
 
 

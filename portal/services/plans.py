@@ -407,11 +407,17 @@ def revise(plan, *, by, reason, organisation_id=None, referral=None):
                           referral=referral or source.referral, status=VersionStatus.DRAFT, created_by_id=by.id,
                           reason=reason)
     db.session.add(version)
-    for fields in SCALAR_SECTIONS.values():
+    for section, fields in SCALAR_SECTIONS.items():
         for name in fields:
-            setattr(version, name, getattr(source, name))
+            # In-work support lives in the in-work support agreement since 0019 (R-ISP-12): not copied on.
+            if section != "in_work":
+                setattr(version, name, getattr(source, name))
+    version.in_work = False
     keys_to_objective = {}
     for section, (model, fields) in LIST_MODELS.items():
+        if section == "taper":
+            setattr(version, RELATIONSHIPS[section], [])
+            continue
         copies = []
         for item in getattr(source, RELATIONSHIPS[section]):
             copy = model(key=item.key, position=item.position, **{name: getattr(item, name) for name in fields})
@@ -499,6 +505,10 @@ def create_signing_link(version, party, *, by, email, base_url):
         raise PlanError("Send the plan for signature first")
     if party not in unsigned_parties(version):
         raise PlanError("This person has already signed")
+    if party.role == "employer":
+        # R-ISP-12: the plan's link checks the customer's date of birth; the employer signs the in-work
+        # support agreement, by its own link and code.
+        raise PlanError("The employer signs the in-work support agreement: send them its link instead")
     token = new_token()
     now = utcnow()
     link = SigningLink(token_hash=token_hash(token), version_id=version.id, party_id=party.id,

@@ -44,7 +44,8 @@ def sign(customer_id, version_id, party_id):
     if request.method == "GET":
         form.seen_hash.data = version.content_hash
     if form.validate_on_submit():
-        method = SignatureMethod(form.method.data) if party.role == "customer" else SignatureMethod.ADVISER
+        method = SignatureMethod(form.method.data) if party.role == "customer" else (
+            SignatureMethod.EMPLOYER_IN_PERSON if party.role == "employer" else SignatureMethod.ADVISER)
         try:
             plans.sign(version, party, method=method, typed_name=form.typed_name.data,
                        declaration=declaration, seen_hash=form.seen_hash.data, by=current_user,

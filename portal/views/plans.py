@@ -124,6 +124,9 @@ def _section_statuses(version, problems, show_problems):
 
 def _task_sections(version):
     sections = [s for s in plans.SECTION_TITLES if s != "programme" or version.plan.programme.code == "WORK_CHOICE"]
+    # In-work support is the agreement's, signed apart (R-ISP-12); a version from before keeps its own.
+    if not version.in_work:
+        sections.remove("in_work")
     return sections
 
 
