@@ -15,7 +15,7 @@ export PORTAL_BASE_URL
 DEMO_PASSWORD ?= portal demo password
 DEMO_TOTP_SECRET ?= JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 JS := portal/static/govuk/govuk-frontend.min.js
-OWN_ASSETS := portal/static/favicon.svg portal/static/form-behaviour.mjs portal/static/session-timeout.mjs portal/static/hours-total.mjs portal/static/pack-progress.mjs
+OWN_ASSETS := portal/static/favicon.svg portal/static/form-behaviour.mjs portal/static/plain-words.mjs portal/static/session-timeout.mjs portal/static/hours-total.mjs portal/static/pack-progress.mjs
 WELSH := portal/translations/cy/LC_MESSAGES/messages.mo
 
 .PHONY: run test install assets translations demo-data clean bench bench-faults

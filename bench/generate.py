@@ -40,7 +40,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import (
     Appointment, Customer, DwpRecord, HoursEntry, Organisation, Plan, PlanVersion, Programme, Referral,
-    ReferralTransition, User,
+    ReferralTransition, StrandApproval, StrandStart, User,
 )
 from portal.models.organisation import organisation_programme
 from portal.models.plan import Barrier, Milestone, Objective, PlanParty, Review, Signature, SupportItem, \
@@ -256,7 +256,7 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
     bench_org = org_ids[bench.BENCH_ORGANISATION]
     # In an order that lets each table's foreign keys find their rows (each flush writes every table).
     models = (Customer, Referral, ReferralTransition, Appointment, Plan, PlanVersion, Objective, SupportItem,
-              Barrier, Milestone, PlanParty, Signature, Review, HoursEntry)
+              Barrier, Milestone, PlanParty, Signature, Review, StrandApproval, StrandStart, HoursEntry)
     ids = {m: next_id(m) for m in models}
     order = [Customer.__table__, DwpRecord.__table__, *(m.__table__ for m in models[1:-1]), support_item_objective,
              HoursEntry.__table__]
@@ -338,8 +338,7 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
                        weeks=None if rich else 104)
         return rid, status, ended_on
 
-    def _version(plan_id, number, oid, rid, status, by, created, *, agreed=None, superseded=None, reason=None,
-                 strand=None):
+    def _version(plan_id, number, oid, rid, status, by, created, *, agreed=None, superseded=None, reason=None):
         version_id = new_id(PlanVersion)
         hashed = hashlib.sha256(f"bench version {version_id}".encode()).hexdigest() if status != "draft" else None
         add(PlanVersion, {
@@ -352,9 +351,7 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
             "job_goal": rng.choice(["Retail assistant", "Warehouse operative", "Care worker", "Administrator"]),
             "target_weekly_hours": 16, "length_rationale": "The programme's usual length meets the needs found.",
             "review_every_weeks": REVIEW_EVERY_WEEKS, "first_review_on": created.date() + timedelta(weeks=12),
-            "permitted_work": False, "strand": strand,
-            "dea_approval_name": "Bench Jobcentre DEA" if strand == "longer_term" else None,
-            "dea_approval_on": created.date() if strand == "longer_term" else None, "in_work": False,
+            "permitted_work": False, "in_work": False,
         })
         return version_id, hashed
 
@@ -368,8 +365,7 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
             add(Objective, {
                 "id": objective_ids[-1], "key": f"o{n + 1}", "position": n, "version_id": version_id,
                 "what": f"{n + 1}. " + what.format(n=2 + n % 3), "how_often": how_often.format(n=2 + n % 3),
-                "measure": measure, "target_on": started_on + timedelta(weeks=8 + 4 * n),
-                "achieved_on": None})
+                "measure": measure, "target_on": started_on + timedelta(weeks=8 + 4 * n)})
         for n in range(support_items):
             kind, description, deliverer, deliverer_name = SUPPORT[n % len(SUPPORT)]
             item_id = new_id(SupportItem)
@@ -388,7 +384,7 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
         for n in range(milestones):
             add(Milestone, {"id": new_id(Milestone), "key": f"m{n + 1}", "position": n, "version_id": version_id,
                             "description": f"Milestone {n + 1}: first interview attended",
-                            "agreed_on": started_on + timedelta(weeks=4 * (n + 1)), "achieved_on": None})
+                            "agreed_on": started_on + timedelta(weeks=4 * (n + 1))})
         parties = []
         for n, (role, party_name) in enumerate((("customer", name), ("adviser", adviser_name))):
             parties.append((new_id(PlanParty), role, party_name))
@@ -414,8 +410,11 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
         add(Plan, {"id": plan_id, "customer_id": customer_id, "programme_id": programme.id, "created_at": created,
                    "next_review_on": next_review})
         agreed = created + timedelta(days=2) if version_status == "agreed" else None
-        version_id, hashed = _version(plan_id, 1, oid, rid, version_status, by, created, agreed=agreed,
-                                      strand="work_entry" if programme.code == "WORK_CHOICE" else None)
+        version_id, hashed = _version(plan_id, 1, oid, rid, version_status, by, created, agreed=agreed)
+        if programme.transitional_weeks:  # R-WC-1: Work Choice strands are a history of starts
+            add(StrandStart, {"id": new_id(StrandStart), "plan_id": plan_id, "strand": "work_entry",
+                              "started_on": started_on, "approval_id": None, "recorded_by_id": by,
+                              "recorded_at": created})
         objective_ids = _content(version_id, hashed, version_status, agreed, started_on, name, "Adviser",
                                  objectives=rng.randint(3, 5), support_items=rng.randint(2, 3),
                                  barriers=rng.randint(1, 2), milestones=0)
@@ -435,7 +434,17 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
             superseded = None if newest else agreed[n + 1]
             version_id, hashed = _version(
                 plan_id, n + 1, oid, rid, "agreed" if newest else "superseded", by, created, agreed=agreed[n],
-                superseded=superseded, reason=RICH_MARK if n else None, strand="work_entry" if n < 4 else "longer_term")
+                superseded=superseded, reason=RICH_MARK if n else None)
+            if programme.transitional_weeks and n in (0, 4):  # work entry, then longer-term with the DEA's approval
+                approval_id = None
+                if n == 4:
+                    approval_id = new_id(StrandApproval)
+                    add(StrandApproval, {"id": approval_id, "plan_id": plan_id, "approved_on": created.date(),
+                                         "note": "Bench approval", "legacy_name": "Bench Jobcentre DEA",
+                                         "recorded_at": created})
+                add(StrandStart, {"id": new_id(StrandStart), "plan_id": plan_id,
+                                  "strand": "work_entry" if n == 0 else "longer_term", "started_on": created.date(),
+                                  "approval_id": approval_id, "recorded_by_id": by, "recorded_at": created})
             objective_ids = _content(version_id, hashed, "agreed", agreed[n], started_on, name, "Bench Adviser",
                                      objectives=RICH_OBJECTIVES, support_items=RICH_SUPPORT_ITEMS, barriers=5,
                                      milestones=4)

@@ -46,6 +46,9 @@ MESSAGES = {
     "representative_relationship": _l("The representative's relationship to you"),
     "representative_reason": _l("Why they are signing for you"),
     "witness_name": _l("The witness's name"),
+    "witness_relationship": _l("The witness's relationship to you"),
+    "witness_reason": _l("Why a witness is needed"),
+    "name_wrong": _l("The name you typed does not match the name we have for you. Type your full name."),
     "customer_mode": _l("This page is for you to read your plan and sign it. When you have finished, give the device back to your adviser."),
     "signing_wait": _l("Signing your plan. This can take a few seconds."),
     "hand_back_title": _l("Thank you for signing your plan"),
@@ -81,6 +84,12 @@ MESSAGES = {
     "we_will": _l("What we will do"),
     "none_yet": _l("None recorded yet."),
     "milestones": _l("Milestones"),
+    # R-DATA-8 / SES 4.18: whom the customer agrees the provider may talk to.
+    "support_network": _l("People we may talk to about you"),
+    "support_network_agreed": _l("You agreed on {date}."),
+    "support_network_withdrawn": _l("You took back your agreement on {date}."),
+    # R-ISP-11: progress is shown beside the agreed plan, never inside it.
+    "progress_as_at": _l("Progress as at {date}"),
     "funding": _l("Funding from other organisations"),
     "reviews": _l("Reviews"),
     "review_every": _l("We will look at this plan together every {weeks} weeks"),

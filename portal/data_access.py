@@ -90,7 +90,8 @@ def mask_nino(nino):
 def audience_for(user):
     if user.role == Role.INSPECTOR:
         return Audience.INSPECTOR
-    if user.role == Role.REFERRAL_OFFICER:
+    # The Disability Employment Adviser is DWP staff and reads as a referral officer does (R-WC-1).
+    if user.role in (Role.REFERRAL_OFFICER, Role.DISABILITY_EMPLOYMENT_ADVISER):
         return Audience.REFERRAL_OFFICER
     if user.role.is_provider and user.organisation is not None:
         return Audience.SUBCONTRACTOR if user.is_subcontractor_staff else Audience.PROVIDER
@@ -361,6 +362,15 @@ def name_search_ids(term):
     """The ids of customers whose name contains `term`, as a select: a search without handing out the DWP columns."""
     pattern = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return select(DwpRecord.customer_id).where(DwpRecord.search_name.like(pattern, escape="\\"))
+
+
+def recorded_name(customer_id):
+    """The customer's name as recorded, for comparing with the name typed to sign (R-SIGN-4) only: the
+    signing pages never show it to someone who has not already been shown it."""
+    record = db.session.get(DwpRecord, customer_id)
+    if record is None:
+        return ""
+    return " ".join(part for part in (record.first_name, record.last_name) if part)
 
 
 def date_of_birth_matches(customer_id, date_of_birth):

@@ -44,6 +44,7 @@ class Permission(enum.StrEnum):
     MANAGE_INSPECTIONS = "manage_inspections"
     INSPECT = "inspect"
     ANSWER_FINDINGS = "answer_findings"
+    APPROVE_STRAND = "approve_strand"
 
 
 ROLE_PERMISSIONS = {
@@ -72,6 +73,11 @@ ROLE_PERMISSIONS = {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
         Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN, Permission.VIEW_HOURS, Permission.BUILD_INSPECTION_PACK,
         Permission.INSPECT,
+    },
+    # R-WC-1: reads the Work Choice customers' plans and records approvals of moves to longer-term support.
+    Role.DISABILITY_EMPLOYMENT_ADVISER: {
+        Permission.USE_PORTAL, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
+        Permission.APPROVE_STRAND,
     },
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {

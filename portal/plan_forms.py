@@ -9,7 +9,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.forms import GovDateField, OnceField, PortalForm
-from portal.services.plan_rules import BARRIER_CATEGORIES, DELIVERERS, STRANDS
+from portal.services.plan_rules import BARRIER_CATEGORIES, DELIVERERS
 from portal.widgets import GovCheckboxesInput, GovRadioInput
 
 
@@ -77,12 +77,14 @@ class PermittedWorkForm(PlanForm):
     permitted_work_details = _text("Details", 2000)
 
 
-class ProgrammeForm(PlanForm):
-    strand = RadioField("Work Choice strand", widget=GovRadioInput(), choices=list(STRANDS.items()),
-                        validators=[InputRequired("Select the strand")])
-    dea_approval_name = _line("Disability Employment Adviser who approved longer-term support", 120,
-                              description="Only for longer-term support (IFS 21)")
-    dea_approval_on = GovDateField("Date of approval", validators=[Optional()])
+class SupportNetworkForm(PlanForm):
+    """R-DATA-8 / SES 4.18: whom the customer agrees may be consulted, when they agreed, and any withdrawal."""
+
+    support_network_who = _text("Who the customer agrees may be consulted", 2000,
+                                description="For example, their mother, their carer, their social worker")
+    support_network_agreed_on = GovDateField("Date the customer agreed", validators=[Optional()])
+    support_network_withdrawn_on = GovDateField("Date the customer withdrew their agreement", validators=[Optional()],
+                                                description="Only if they have withdrawn it")
 
 
 class BarrierForm(PlanForm):
@@ -98,7 +100,6 @@ class ObjectiveForm(PlanForm):
     how_often = _line("How often", 200, description="For example, twice a week")
     measure = _line("How progress is measured", 300, description="For example, 5 applications a week")
     target_on = GovDateField("Target date", validators=[Optional()])
-    achieved_on = GovDateField("Date achieved", validators=[Optional()])
 
 
 class SupportForm(PlanForm):
@@ -117,7 +118,6 @@ class SupportForm(PlanForm):
 class MilestoneForm(PlanForm):
     description = _text("Milestone", 1000, "Describe the milestone")
     agreed_on = GovDateField("Date agreed for", validators=[Optional()])
-    achieved_on = GovDateField("Date achieved", validators=[Optional()])
 
 
 class FundingForm(PlanForm):
@@ -151,7 +151,7 @@ class LockForm(PortalForm):
 # a plan version from before 0019 keeps what it had, read-only.
 SECTION_FORMS = {
     "needs": NeedsForm, "goals": GoalsForm, "length": LengthForm, "reviews": ReviewsForm,
-    "permitted_work": PermittedWorkForm, "programme": ProgrammeForm,
+    "permitted_work": PermittedWorkForm, "support_network": SupportNetworkForm,
 }
 ITEM_FORMS = {
     "barriers": BarrierForm, "objectives": ObjectiveForm, "support": SupportForm, "milestones": MilestoneForm,
@@ -172,6 +172,8 @@ class SignInPersonForm(PortalForm):
     representative_relationship = _line("Representative's relationship to the customer", 120)
     representative_reason = _text("Why a representative is signing", 1000)
     witness_name = _line("Witness's name", 200)
+    witness_relationship = _line("Witness's relationship to the customer", 120)
+    witness_reason = _text("Why the customer's agreement is witnessed", 1000)
     declaration = BooleanField("I have read this plan, or had it read to me, and I agree to it", widget=GovCheckboxInput(),
                                validators=[DataRequired("Tick the box to say you agree to the plan")])
     typed_name = _line("Type your full name", 200, "Type your full name to sign")

@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Customer, Inspection, Referral, ReferralStatus, Role, inspection_inspector
+from portal.models import Customer, Inspection, Programme, Referral, ReferralStatus, Role, inspection_inspector
 
 OPEN_STATUSES = (ReferralStatus.REFERRED, ReferralStatus.STARTED)
 FORMER_PROVIDER_ACCESS = timedelta(days=365)
@@ -22,6 +22,9 @@ def referral_scope(user):
     """A SQL condition on Referral: the referrals this user may see."""
     if user.role == Role.REFERRAL_OFFICER:
         return true()
+    if user.role == Role.DISABILITY_EMPLOYMENT_ADVISER:
+        # R-WC-1: programmes with strands (a transitional length) are the ones a DEA approves moves in.
+        return Referral.programme_id.in_(select(Programme.id).where(Programme.transitional_weeks.is_not(None)))
     if user.role == Role.INSPECTOR:
         # R-DATA-6: the providers of the inspections they are assigned to, open or closed (a closed
         # inspection stays readable to its inspectors); a sub-contractor's inspection covers what it delivers.

@@ -38,7 +38,8 @@ def make_organisation(name, codes=("SES",), *, accredited=True, prime=None, kind
 
 def make_user(email, role, organisation=None, *, password=PASSWORD, secret=TOTP_SECRET, enrolled=True, name=None):
     user = User(email=email, name=name or email.split("@")[0].replace(".", " ").title(), role=role,
-                organisation=organisation or (dwp_organisation() if role in (Role.ADMIN, Role.INSPECTOR, Role.REFERRAL_OFFICER) else None),
+                organisation=organisation or (dwp_organisation() if role in (Role.ADMIN, Role.INSPECTOR, Role.REFERRAL_OFFICER,
+                                                                           Role.DISABILITY_EMPLOYMENT_ADVISER) else None),
                 password_hash=passwords.hash_password(password), password_changed_at=utcnow())
     if enrolled:
         user.totp_secret_encrypted = totp.encrypt_secret(secret)
@@ -139,6 +140,7 @@ def build_world():
     w.users["admin"] = make_user("admin@dwp.example", Role.ADMIN)
     w.users["officer"] = make_user("officer@dwp.example", Role.REFERRAL_OFFICER)
     w.users["inspector"] = make_user("inspector@dwp.example", Role.INSPECTOR)
+    w.users["dea"] = make_user("dea@dwp.example", Role.DISABILITY_EMPLOYMENT_ADVISER)
     codes = {"ses": "SES", "ses_b": "SES", "j2e": "J2E", "lse": "LSE", "wc": "WORK_CHOICE"}
     for key, code in codes.items():
         for status in (ReferralStatus.REFERRED, ReferralStatus.STARTED):

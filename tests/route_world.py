@@ -75,8 +75,8 @@ def build(client, world, *, customer_key="sub_assigned", organisation_key="ses")
     version = plan.versions[0]
     _ok(client.post(f"{base}/plan/{version.id}/items/objectives/new", data={
         "what": "Apply for warehouse jobs", "how_often": "Weekly", "measure": "3 applications a week",
-        **date_fields("target_on", TODAY + timedelta(days=60)), "lock_version": str(version.lock_version)}),
-        "objective")
+        **date_fields("target_on", TODAY + timedelta(days=14)), "lock_version": str(version.lock_version)}),
+        "objective")  # inside every programme's time (R-ISP-4: a J2E club lasts 12 weeks)
     db.session.refresh(version)
     hours = f"{base}/referrals/{referral.id}/hours"
     _ok(client.post(f"{hours}/{THIS_WEEK.isoformat()}", data={
@@ -134,6 +134,8 @@ def request_for(rule, rw):
     values = rw.values()
     if rule.endpoint == "plans.section":
         values["section"] = "needs"
+    if rule.endpoint == "plans.record_progress":
+        values["kind"] = "objective"
     url = url_for_rule(rule, values)
     query = QUERIES.get(rule.endpoint)
     if query:

@@ -206,7 +206,7 @@ def test_a_plan_is_built_and_signed_in_welsh_easy_read_and_large_print_with_no_a
         browser, live_server, client, world):
     from sqlalchemy import select
 
-    from portal.models import Plan, Signature
+    from portal.models import Plan, PlanParty, Signature
     from tests.factories import sign_in_as
     from tests.test_plans import _ready_for_signature, _send_link, base
 
@@ -245,7 +245,7 @@ def test_a_plan_is_built_and_signed_in_welsh_easy_read_and_large_print_with_no_a
     assert by(browser, "html").get_attribute("lang") == "cy"
     by(browser, "input[name=declaration]").send_keys(" ")  # a checkbox ticks with the space bar
     name_field = by(browser, "input[name=typed_name]")
-    name_field.send_keys("Test Customer")
+    name_field.send_keys(db.session.get(PlanParty, party_ids[0]).name)  # R-SIGN-4: the name as recorded
     journey.submit(name_field)
     journey.check("signed, Welsh")
     journey.assert_no_violations()
@@ -330,9 +330,10 @@ def test_an_adviser_builds_a_whole_plan_through_the_task_list_and_it_is_signed_i
     version = db.session.scalar(select(Plan).where(Plan.customer_id == customer_id)).versions[0]
     assert version.status == VersionStatus.AWAITING_SIGNATURES
     parties = {party.role: party.id for party in version.parties}
+    names = {party.role: party.name for party in version.parties}
     db.session.commit()
 
-    for role, query, name in (("customer", "?lang=cy", "SES Started"), ("adviser", "", "Adviser")):
+    for role, query, name in (("customer", "?lang=cy", names["customer"]), ("adviser", "", names["adviser"])):
         journey.go(f"{plan_url}/sign/{parties[role]}{query}")
         journey.check(f"{role} signs in person")
         by(browser, "input[name=declaration]").send_keys(" ")

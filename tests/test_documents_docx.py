@@ -21,7 +21,7 @@ from portal.documents.sample import sample_context
 CONTRACT_KEYS = {
     "lang", "format", "title", "draft", "w", "customer", "programme", "provider", "version", "needs", "distance", "goals",
     "objectives", "support", "barriers", "milestones", "funding", "reviews", "length", "permitted_work",
-    "in_work", "signatures", "verification", "pictures",
+    "in_work", "support_network", "progress", "signatures", "verification", "pictures",
 }
 RENDERER_KEYS = {"qr"} | {f"pic_{key}" for key in PICTURE_KEYS}
 VARIANTS = [(f, lang) for f in FORMATS for lang in LANGUAGES]

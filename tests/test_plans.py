@@ -175,10 +175,19 @@ def test_a_representative_or_witness_must_be_named(client, started):
     page = client.post(f"{base(customer, version)}/sign/{party.id}", data={
         "seen_hash": version.content_hash, "method": "verbal_witnessed", "declaration": "y", "typed_name": "X"}).get_data(as_text=True)
     assert "name of the witness" in page
-    response = client.post(f"{base(customer, version)}/sign/{party.id}", data={
-        "seen_hash": version.content_hash, "method": "verbal_witnessed", "declaration": "y", "typed_name": "X",
-        "witness_name": "Mair Jones"})
+    # R-SIGN-4: the witness also gives their relationship and why, and the customer's name must match.
+    witnessed = {"seen_hash": version.content_hash, "method": "verbal_witnessed", "declaration": "y",
+                 "typed_name": party.name, "witness_name": "Mair Jones"}
+    page = client.post(f"{base(customer, version)}/sign/{party.id}", data=witnessed).get_data(as_text=True)
+    assert "Enter the witness&#39;s relationship to the customer" in page and not version.signatures
+    witnessed |= {"witness_relationship": "Support worker", "witness_reason": "Cannot hold a pen after surgery"}
+    page = client.post(f"{base(customer, version)}/sign/{party.id}", data={**witnessed, "typed_name": "X"})
+    assert page.status_code == 200 and not db.session.scalars(select(Signature)).all()
+    response = client.post(f"{base(customer, version)}/sign/{party.id}", data=witnessed)
     assert response.status_code == 302
+    signature = db.session.scalars(select(Signature)).one()
+    assert (signature.witness_relationship, signature.witness_reason) == (
+        "Support worker", "Cannot hold a pen after surgery")
 
 
 def test_concurrent_edit_second_save_gets_the_conflict_page_with_its_text(client, started, app, world):
@@ -300,9 +309,9 @@ def test_remote_signing_by_link_with_a_date_of_birth_check(client, started, app)
     assert response.status_code == 302
     page = phone.get(path + "/plan").get_data(as_text=True)
     assert "Apply for warehouse jobs" in page
-    page = phone.post(path + "/plan", data={"typed_name": "Test Customer"}).get_data(as_text=True)
+    page = phone.post(path + "/plan", data={"typed_name": party.name}).get_data(as_text=True)
     assert "Tick the box" in page
-    page = phone.post(path + "/plan", data={"declaration": "y", "typed_name": "Test Customer"}).get_data(as_text=True)
+    page = phone.post(path + "/plan", data={"declaration": "y", "typed_name": party.name}).get_data(as_text=True)
     assert "You have signed your plan" in page
     signature = db.session.scalar(select(Signature).where(Signature.party_id == party.id))
     assert signature.method.value == "remote_link" and signature.content_hash == version.content_hash
@@ -427,7 +436,7 @@ def test_r_sign_2_a_customer_who_asked_for_easy_read_reads_the_plan_in_easy_read
     assert "Dyma eich cynllun." in welsh and "This is your plan." not in welsh
     standard = phone.get(path + "/plan?format=standard").get_data(as_text=True)
     assert "portal-easy-read" not in standard and "What you will work on" in standard
-    phone.post(path + "/plan?lang=cy", data={"declaration": "y", "typed_name": "Sam Taylor"})
+    phone.post(path + "/plan?lang=cy", data={"declaration": "y", "typed_name": party.name})
     signature = db.session.scalars(select(Signature).where(Signature.party_id == party.id)).one()
     assert (signature.language, signature.document_format) == ("cy", "easy_read")
     assert signature.declaration.startswith("Rwyf wedi darllen")
@@ -444,7 +453,7 @@ def test_r_sign_2_in_person_the_customer_reads_and_agrees_in_their_language_and_
     easy = client.get(f"{base(customer, version)}/sign/{party.id}?format=easy_read&lang=en").get_data(as_text=True)
     assert "This is your plan." in easy
     client.post(f"{base(customer, version)}/sign/{party.id}", data={
-        "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": "Sam Taylor"})
+        "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": party.name})
     signature = db.session.scalars(select(Signature).where(Signature.party_id == party.id)).one()
     assert (signature.language, signature.document_format) == ("cy", "large_print")
     assert signature.declaration.startswith("Rwyf wedi darllen")
@@ -487,10 +496,10 @@ def test_r_sign_2_signing_in_person_is_customer_mode_in_the_customers_language(c
         assert welsh in page, welsh
     assert 'data-reveal-when="method=representative"' in page  # revealed only when chosen (form-behaviour.mjs)
     page = client.post(f"{base(customer, version)}/sign/{party.id}", data={
-        "seen_hash": version.content_hash, "method": "in_person", "typed_name": "Sam Taylor"}).get_data(as_text=True)
+        "seen_hash": version.content_hash, "method": "in_person", "typed_name": party.name}).get_data(as_text=True)
     assert "Ticiwch y blwch" in page  # the error is in Welsh too
     response = client.post(f"{base(customer, version)}/sign/{party.id}", data={
-        "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": "Sam Taylor"})
+        "seen_hash": version.content_hash, "method": "in_person", "declaration": "y", "typed_name": party.name})
     assert "/signed" in response.headers["Location"]
     hand_back = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Rhowch y ddyfais yn ôl" in hand_back and "Sign out" not in hand_back

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from portal.extensions import db
 from portal.models import (
     Activity, CopyMethod, CustomerCopy, HoursEntry, Mode, Plan, PlanParty, PlanVersion, ReferralStatus,
-    Role, SigningLink, Source, VersionStatus,
+    Role, SigningLink, Source, StrandStart, VersionStatus,
 )
 from portal.models.base import utcnow
 from portal.services import hours_rules, reminders, work_queue
@@ -33,10 +33,12 @@ def plan_for(person, *, status=VersionStatus.DRAFT, next_review_on=None, strand=
     db.session.add(plan)
     db.session.flush()
     version = PlanVersion(plan_id=plan.id, number=1, organisation_id=referral.organisation_id, referral_id=referral.id,
-                          status=status, strand=strand, content_hash="0" * 64,
+                          status=status, content_hash="0" * 64,
                           sent_for_signature_at=utcnow() - timedelta(days=2),
                           agreed_at=utcnow() if status == VersionStatus.AGREED else None)
     db.session.add(version)
+    if strand:  # R-WC-1: the strand is a history row, started with the referral here
+        db.session.add(StrandStart(plan_id=plan.id, strand=strand, started_on=referral.started_on))
     db.session.commit()
     return plan, version
 
@@ -132,8 +134,9 @@ def test_r_rem_1_programme_ends_approaching_ses_4_04_ifs_19_and_j2e_from_rows(wo
     plan_for(transitional, status=VersionStatus.AGREED, strand="transitional")
     longer_term = customer(world, "wc", "WORK_CHOICE", started_days_ago=104 * 7 - 5, name="Longer")
     plan_for(longer_term, status=VersionStatus.AGREED, strand="longer_term")
-    assert "programme_ending" in keys_for(world.users["wc_adviser"], transitional)
-    assert "programme_ending" not in keys_for(world.users["wc_adviser"], longer_term)
+    # R-WC-1: the transitional strand's two years are counted from its own start, shown three months ahead.
+    assert "transitional_ending" in keys_for(world.users["wc_adviser"], transitional)
+    assert "transitional_ending" not in keys_for(world.users["wc_adviser"], longer_term)
 
 
 def test_r_rem_1_weeks_without_hours(world):
@@ -298,7 +301,7 @@ def test_r_rem_1_the_adviser_is_told_when_a_customer_signs_by_link_and_the_link_
     words = [i.words for i in work_queue.queue_items(world.users["ses_adviser"]) if i.rule.key == "awaiting_signatures"]
     assert "opened" in words[0] and "not opened" not in words[0]
     phone.post(path, data={"date_of_birth": ["17", "5", "1990"]})
-    page = phone.post(path + "/plan", data={"declaration": "y", "typed_name": "Test Customer"}).get_data(as_text=True)
+    page = phone.post(path + "/plan", data={"declaration": "y", "typed_name": party.name}).get_data(as_text=True)
     assert "You have signed your plan" in page
     told = mailbox.messages("signed_by_link")
     assert [m.recipient for m in told] == [world.users["ses_adviser"].email]

@@ -2,7 +2,7 @@
 inspection's report, never both; the report's originals are document_original rows of that seal.
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0018
 Create Date: 2026-12-03 17:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ The contract (every value is already a display string in the document's language
     needs           {text, assessed_on}        the needs assessment ("" when not written)
     distance        [{label, scores: [str]}]   distance-travelled assessments up to the version's date
     goals           {aspirations, job_goal, target_hours, target_hours_reason}
-    objectives      [{number (int), what, how_often, measure, by, done_on}]
+    objectives      [{number (int), what, how_often, measure, by}]
     support         [{description, qualification (bool), given_by, planned, helps_with}]
     barriers        [{category, description, impact, response}]
     milestones      [str]
@@ -25,6 +25,9 @@ The contract (every value is already a display string in the document's language
     length          str ("" when not written)
     permitted_work  str ("" when none)
     in_work         None | {line, taper: [{weeks, support, hours}], checks: [str]}
+    support_network None | {who, agreed, withdrawn}   R-DATA-8: whom the customer agrees may be consulted
+    progress        None | {heading ("Progress as at 3 May 2026"), lines: [str]}   R-ISP-11: only in live
+                    renders (build_context(progress_on=date)); sealed originals never carry it
     signatures      [{name, role, how, when}]   from the signature records (R-SIGN-1)
     verification    None (drafts) | {code, url, text, qr_png (bytes), qr_alt}
     pictures        {key: {png (bytes), alt}}   Easy Read pictures (portal.documents.pictures.PICTURE_KEYS)
@@ -125,8 +128,30 @@ def _reviews(version, lang, w):
     return sentence + "."
 
 
-def build_context(version, *, reader, lang, document_format, verification=None):
-    """The document of `version` for `reader` (whose data policy applies), in `lang` and `document_format`."""
+def _support_network(version, lang, w):
+    if not version.support_network_who:
+        return None
+    return {"who": version.support_network_who,
+            "agreed": w["support_network_agreed"].format(date=date_in(version.support_network_agreed_on, lang))
+            if version.support_network_agreed_on else "",
+            "withdrawn": w["support_network_withdrawn"].format(date=date_in(version.support_network_withdrawn_on, lang))
+            if version.support_network_withdrawn_on else ""}
+
+
+def _progress(version, lang, w, on):
+    """R-ISP-11: progress beside the plan, dated; None for originals (their sealed bytes never change)."""
+    if on is None:
+        return None
+    from portal.services import progress
+
+    lines = [f"{line.text}: {w['done_on'].lower()} {date_in(line.done_on, lang)}" + (f" ({line.note})" if line.note else "")
+             for line in progress.lines(version)]
+    return {"heading": w["progress_as_at"].format(date=date_in(on, lang)), "lines": lines}
+
+
+def build_context(version, *, reader, lang, document_format, verification=None, progress_on=None):
+    """The document of `version` for `reader` (whose data policy applies), in `lang` and `document_format`.
+    `progress_on` (a date) adds progress as at that day: only for live renders, never for originals."""
     w = words(lang)
     customer = version.plan.customer
     name = data_access.visible_names(reader, [customer.id]).get(customer.id, "") if reader is not None else ""
@@ -154,7 +179,7 @@ def build_context(version, *, reader, lang, document_format, verification=None):
                   "target_hours": hours_in(target, lang) if target is not None else "",
                   "target_hours_reason": version.target_hours_reason or ""},
         "objectives": [{"number": n, "what": o.what, "how_often": o.how_often or "", "measure": o.measure or "",
-                        "by": date_in(o.target_on, lang), "done_on": date_in(o.achieved_on, lang)}
+                        "by": date_in(o.target_on, lang)}
                        for n, o in enumerate(version.objectives, start=1)],
         "support": [{"description": s.description, "qualification": s.kind == "qualification",
                      "given_by": s.deliverer_name or (version.organisation.name if s.deliverer == "provider"
@@ -174,6 +199,8 @@ def build_context(version, *, reader, lang, document_format, verification=None):
             f"{hours_in(version.permitted_work_hours, lang)} {w['a_week']}." if version.permitted_work_hours is not None
             else "", version.permitted_work_details or ""))) if version.permitted_work else ""),
         "in_work": _in_work(version, lang, w),
+        "support_network": _support_network(version, lang, w),
+        "progress": _progress(version, lang, w, progress_on),
         "signatures": _signatures(version, lang, w),
         "verification": verification_block(verification, _base_url(), w, lang) if verification and agreed else None,
         "pictures": {key: {"png": picture_png(key), "alt": w["pictures"][key]} for key in PICTURE_KEYS},

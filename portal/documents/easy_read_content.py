@@ -59,8 +59,6 @@ def _objectives(t):
             cell.para(strong("{{ o.number }}. "), said("{{ o.what }}"))
             with cell.when("o.by"):
                 cell.para("{{ w.er_by.format(date=o.by) }}")
-            with cell.when("o.done_on"):
-                cell.para("{{ w.er_done.format(date=o.done_on) }}")
             with part.when("o.how_often"):
                 cell = part.row("calendar")
                 cell.para("{{ w.er_how_often }} ", said("{{ o.how_often }}"))

@@ -36,7 +36,7 @@ def sample_context(lang="en", document_format="standard", *, draft=False, object
         "objectives": [
             {"number": n + 1, "what": adviser_text(f"Objective {n + 1}: go to the job club"),
              "how_often": adviser_text("Every Tuesday"), "measure": adviser_text("Attendance sheet"),
-             "by": "30 June 2026", "done_on": ""}
+             "by": "30 June 2026"}
             for n in range(objectives)
         ],
         "support": [
@@ -54,6 +54,9 @@ def sample_context(lang="en", document_format="standard", *, draft=False, object
         "length": adviser_text("Six months, then review."),
         "permitted_work": "",
         "in_work": None,
+        "support_network": {"who": adviser_text("Sam's mother, Jo Jones"),
+                            "agreed": w["support_network_agreed"].format(date="3 May 2026"), "withdrawn": ""},
+        "progress": None,
         "signatures": [
             {"name": adviser_text("Sam Jones"), "role": w["doc_roles"]["customer"],
              "how": w["doc_methods"]["in_person"], "when": w["doc_at"].format(date="3 May 2026", time="10:42")},

@@ -232,8 +232,6 @@ def plan_content(t):
                 t.bullet(f"{{{{ w.{label} }}}}: ", said(f"{{{{ {value} }}}}"))
         with t.when("o.by"):
             t.bullet("{{ w.by }}: {{ o.by }}")
-        with t.when("o.done_on"):
-            t.bullet("{{ w.done_on }} {{ o.done_on }}")
 
     t.heading("{{ w.support }}", 2)
     with t.each("s in support", empty="{{ w.no_support }}"):
@@ -273,6 +271,20 @@ def plan_content(t):
                     "step in in_work.taper", ["{{ step.weeks }}", said("{{ step.support }}"), "{{ step.hours }}"])
         with t.each("check in in_work.checks"):
             t.bullet("{{ check }}")
+
+    # R-DATA-8: whom the customer agrees may be consulted (SES 4.18).
+    with t.when("support_network"):
+        t.heading("{{ w.support_network }}", 2)
+        t.para(said("{{ support_network.who }}"))
+        for key in ("agreed", "withdrawn"):
+            with t.when(f"support_network.{key}"):
+                t.para(f"{{{{ support_network.{key} }}}}")
+
+    # R-ISP-11: progress as at a date, only in live renders (originals are sealed without it).
+    with t.when("progress"):
+        t.heading("{{ progress.heading }}", 2)
+        with t.each("line in progress.lines", empty="{{ w.none_yet }}"):
+            t.bullet("{{ line }}")
 
 
 def signatures(t, large):

@@ -18,6 +18,7 @@ from portal.models.plan import (
     AGREED_STATUSES, Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
     PlanVersion, Review, Signature, SignatureMethod, SigningLink, SupportItem, TaperStep, UnsavedDraft, VersionStatus,
 )
+from portal.models.plan_progress import Progress, QualityCheck, StrandApproval, StrandStart
 from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule, PolicyVersion
 from portal.models.programme import Programme
 from portal.models.referral import Referral, ReferralStatus, ReferralTransition
@@ -32,7 +33,7 @@ __all__ = [
     "Barrier", "DistanceAssessment", "DistanceDomain", "DistanceScore", "FundingRequest", "Milestone", "Objective",
     "Plan", "PlanParty", "PlanVersion", "Review", "Signature", "SignatureMethod", "SigningLink", "SupportItem",
     "AGREED_STATUSES", "TaperStep", "UnsavedDraft", "VersionStatus",
-    "FormSubmission",
+    "FormSubmission", "Progress", "QualityCheck", "StrandApproval", "StrandStart",
     "Finding", "FindingEvent", "FindingState", "Inspection", "InspectionSample", "InspectionStatus", "Severity",
     "inspection_inspector", "inspection_programme",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule", "PolicyVersion",

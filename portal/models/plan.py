@@ -55,6 +55,9 @@ class Plan(db.Model):
     assessments = relationship("DistanceAssessment", order_by="DistanceAssessment.assessed_on")
     versions = relationship("PlanVersion", back_populates="plan", order_by="PlanVersion.number",
                             foreign_keys="PlanVersion.plan_id")
+    progress = relationship("Progress", order_by="Progress.done_on", viewonly=True)
+    strand_starts = relationship("StrandStart", order_by="StrandStart.started_on", viewonly=True)
+    quality_checks = relationship("QualityCheck", order_by="QualityCheck.checked_on", viewonly=True)
 
 
 class PlanVersion(db.Model):
@@ -92,10 +95,10 @@ class PlanVersion(db.Model):
     permitted_work: Mapped[bool | None] = mapped_column(Boolean)
     permitted_work_hours = mapped_column(Numeric(5, 2))
     permitted_work_details: Mapped[str | None] = mapped_column(Text)
-    # Work Choice strand (IFS 19-26): work_entry, transitional, longer_term.
-    strand: Mapped[str | None] = mapped_column(String(20))
-    dea_approval_name: Mapped[str | None] = mapped_column(String(120))
-    dea_approval_on = mapped_column(Date)
+    # R-DATA-8 / SES 4.18: who in the customer's support network may be consulted, with their agreement.
+    support_network_who: Mapped[str | None] = mapped_column(Text)
+    support_network_agreed_on = mapped_column(Date)
+    support_network_withdrawn_on = mapped_column(Date)
     # In-work support (R-ISP-8), after a job start.
     in_work: Mapped[bool] = mapped_column(Boolean, default=False)
     employer_name: Mapped[str | None] = mapped_column(String(200))
@@ -155,7 +158,6 @@ class Objective(_VersionChild, db.Model):
     how_often: Mapped[str | None] = mapped_column(String(200))
     measure: Mapped[str | None] = mapped_column(String(300))
     target_on = mapped_column(Date)
-    achieved_on = mapped_column(Date)
 
 
 support_item_objective = db.Table(
@@ -187,7 +189,6 @@ class Milestone(_VersionChild, db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("plan_version.id", ondelete="CASCADE"), index=True)
     description: Mapped[str] = mapped_column(Text)
     agreed_on = mapped_column(Date)
-    achieved_on = mapped_column(Date)
 
 
 class FundingRequest(_VersionChild, db.Model):
@@ -257,6 +258,8 @@ class Signature(db.Model):
     representative_relationship: Mapped[str | None] = mapped_column(String(120))
     representative_reason: Mapped[str | None] = mapped_column(Text)
     witness_name: Mapped[str | None] = mapped_column(String(200))
+    witness_relationship: Mapped[str | None] = mapped_column(String(120))
+    witness_reason: Mapped[str | None] = mapped_column(Text)
     drawn_signature_png: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     ip_address: Mapped[str | None] = mapped_column(String(45))

@@ -27,6 +27,8 @@ class Programme(db.Model):
     plan_due_weeks: Mapped[int | None] = mapped_column(Integer)
     # R-REM-1: a Work Choice transitional strand lasts up to two years (IFS 19); other strands use duration_weeks.
     transitional_weeks: Mapped[int | None] = mapped_column(Integer)
+    # R-WC-1 / IFS 26: weeks between quality checks of longer-term support (None: no such checks).
+    quality_check_weeks: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def check_names(self):

@@ -13,6 +13,8 @@ class Role(enum.StrEnum):
     REFERRAL_OFFICER = "referral_officer"
     INSPECTOR = "inspector"
     ADMIN = "admin"
+    # R-WC-1 / IFS 21: the Jobcentre Plus Disability Employment Adviser approves moves to longer-term support.
+    DISABILITY_EMPLOYMENT_ADVISER = "disability_employment_adviser"
 
     @property
     def label(self):
@@ -22,6 +24,7 @@ class Role(enum.StrEnum):
             "referral_officer": "DWP referral officer",
             "inspector": "DWP inspector",
             "admin": "System administrator",
+            "disability_employment_adviser": "DWP Disability Employment Adviser",
         }[self.value]
 
     @property
@@ -30,7 +33,7 @@ class Role(enum.StrEnum):
 
     @property
     def is_dwp(self):
-        return self in (Role.REFERRAL_OFFICER, Role.INSPECTOR)
+        return self in (Role.REFERRAL_OFFICER, Role.INSPECTOR, Role.DISABILITY_EMPLOYMENT_ADVISER)
 
 
 class User(db.Model):

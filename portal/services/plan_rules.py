@@ -4,6 +4,7 @@
 the same list will feed the inspector's checklist (R-INSP-1).
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
 BARRIER_CATEGORIES = {
     "disability": "Disability or health condition",
@@ -24,7 +25,6 @@ DELIVERERS = {
     "third_tier": "A third-tier organisation",
     "other": "Another organisation",
 }
-STRANDS = {"work_entry": "Work entry", "transitional": "Transitional", "longer_term": "Longer-term"}
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,12 @@ def problems(version, programme):
         add("R-ISP-7", "Record the barriers the customer faces, including those beyond disability", "barriers")
     if not version.objectives:
         add("R-ISP-4", "Add at least one objective", "objectives")
+    window = programme_window(version, programme)
     for objective in version.objectives:
         label = _short(objective.what)
-        if not (objective.how_often or "").strip() or not (objective.measure or "").strip():
-            add("R-ISP-4", f"Objective '{label}' must say how often and how progress is measured", "objectives",
+        for _field, message in objective_problems(objective, window):
+            add("R-ISP-4", f"Objective '{label}': {message[0].lower()}{message[1:]}", "objectives",
                 f"objective-{objective.id}")
-        if objective.target_on is None:
-            add("R-ISP-4", f"Objective '{label}' needs a target date", "objectives", f"objective-{objective.id}")
     for item in version.support_items:
         if not item.objectives:
             kind = "Qualification" if item.kind == "qualification" else "Support item"
@@ -85,12 +84,8 @@ def problems(version, programme):
         add("R-ISP-9", "Say whether the customer does permitted work", "permitted_work", "permitted_work")
     elif version.permitted_work and version.permitted_work_hours is None:
         add("R-ISP-9", "Enter the hours of permitted work", "permitted_work", "permitted_work_hours")
-    if programme.code == "WORK_CHOICE":
-        if not version.strand:
-            add("IFS-19", "Record the Work Choice strand", "programme", "strand")
-        elif version.strand == "longer_term" and not (version.dea_approval_name and version.dea_approval_on):
-            add("IFS-21", "A move to longer-term support needs the Disability Employment Adviser's approval",
-                "programme", "dea_approval_name")
+    for field, message in support_network_problems(version):
+        add("R-DATA-8", message, "support_network", field)
     roles = {party.role for party in version.parties if party.required}
     for role, label in (("customer", "the customer"), ("adviser", "the provider")):
         if role not in roles:
@@ -162,6 +157,52 @@ def in_work_problems(agreement, has_job):
         if party not in signed:
             found.append(Problem("R-SIGN-1", f"The in-work support agreement must be signed by {label}", "in_work"))
     return found
+
+
+def programme_window(version, programme):
+    """(first day, last day) of the customer's time on the programme; either may be None (unknown or open)."""
+    referral = version.referral
+    start = referral.started_on if referral is not None else None
+    end = start + timedelta(weeks=programme.duration_weeks) if start and programme.duration_weeks else None
+    return start, end
+
+
+def objective_problems(objective, window=(None, None)):
+    """R-ISP-4, SMART, for one objective: [(field, message)]. The same check runs when the objective is saved
+    (on its own form) and when the plan is sent for signature (one source of truth)."""
+    found = []
+    if not (objective.what or "").strip():
+        found.append(("what", "Enter the objective"))
+    if not (objective.how_often or "").strip():
+        found.append(("how_often", "Say how often"))
+    if not (objective.measure or "").strip():
+        found.append(("measure", "Say how progress is measured"))
+    start, end = window
+    if objective.target_on is None:
+        found.append(("target_on", "Enter a target date"))
+    elif start and objective.target_on < start:
+        found.append(("target_on", f"The target date must be on or after the programme start, {_day(start)}"))
+    elif end and objective.target_on > end:
+        found.append(("target_on", f"The target date must be within the time on the programme, by {_day(end)}"))
+    return found
+
+
+def support_network_problems(version):
+    """R-DATA-8 / SES 4.18: the support network is consulted only with an agreement recorded in the plan."""
+    who = (version.support_network_who or "").strip()
+    agreed, withdrawn = version.support_network_agreed_on, version.support_network_withdrawn_on
+    found = []
+    if who and agreed is None:
+        found.append(("support_network_agreed_on", "Record when the customer agreed to their support network being consulted"))
+    if (agreed or withdrawn) and not who:
+        found.append(("support_network_who", "Record who in the support network may be consulted"))
+    if withdrawn and agreed and withdrawn < agreed:
+        found.append(("support_network_withdrawn_on", "The agreement cannot be withdrawn before it was given"))
+    return found
+
+
+def _day(value):
+    return f"{value.day} {value:%B %Y}"
 
 
 def _short(text, length=40):

@@ -21,7 +21,7 @@ from portal.models.plan import (
     Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
     PlanVersion, Review, Signature, SignatureMethod, SupportItem, TaperStep, VersionStatus,
 )
-from portal.services import plan_rules
+from portal.services import plan_rules, signers
 
 # Scalar fields by section, in task-list order; list sections hold rows instead.
 SCALAR_SECTIONS = {
@@ -30,15 +30,16 @@ SCALAR_SECTIONS = {
     "length": ("length_rationale",),
     "reviews": ("review_every_weeks", "first_review_on"),
     "permitted_work": ("permitted_work", "permitted_work_hours", "permitted_work_details"),
-    "programme": ("strand", "dea_approval_name", "dea_approval_on"),
+    "support_network": ("support_network_who", "support_network_agreed_on", "support_network_withdrawn_on"),
     "in_work": ("in_work", "employer_name", "job_title", "job_start_on", "check_settled_in", "check_transport",
                 "check_benefits_advice", "check_adjustments"),
 }
 LIST_MODELS = {
     "barriers": (Barrier, ("category", "description", "impact", "response")),
-    "objectives": (Objective, ("what", "how_often", "measure", "target_on", "achieved_on")),
+    # R-ISP-11: achieved and passed dates are progress (services/progress.py), not signed content.
+    "objectives": (Objective, ("what", "how_often", "measure", "target_on")),
     "support": (SupportItem, ("kind", "description", "deliverer", "deliverer_name", "planned_hours")),
-    "milestones": (Milestone, ("description", "agreed_on", "achieved_on")),
+    "milestones": (Milestone, ("description", "agreed_on")),
     "funding": (FundingRequest, ("source", "purpose", "amount", "outcome")),
     "taper": (TaperStep, ("from_week", "to_week", "support", "hours_per_week")),
     "parties": (PlanParty, ("role", "name", "required")),
@@ -56,7 +57,7 @@ SECTION_TITLES = {
     "length": "Time on the programme",
     "reviews": "Review schedule",
     "permitted_work": "Permitted work",
-    "programme": "Programme details",
+    "support_network": "Support network",
     "in_work": "In-work support",
     "parties": "Who signs the plan",
 }
@@ -326,7 +327,8 @@ CHANGED_SINCE_READ = "The plan has changed since this page was opened. Read it a
 
 def sign(version, party, *, method, typed_name, declaration, seen_hash, by=None, language="en",
          document_format="standard", representative_relationship=None, representative_reason=None,
-         witness_name=None, drawn_signature_png=None, ip_address=None, user_agent=None):
+         witness_name=None, witness_relationship=None, witness_reason=None, drawn_signature_png=None,
+         ip_address=None, user_agent=None):
     """R-SIGN-1: record one party's agreement to the exact content they saw; agree when all have signed."""
     if version.status != VersionStatus.AWAITING_SIGNATURES:
         raise PlanError("This version is not waiting for signatures")
@@ -345,19 +347,20 @@ def sign(version, party, *, method, typed_name, declaration, seen_hash, by=None,
         raise PlanError(CHANGED_SINCE_READ)
     if party.version_id != version.id or party not in unsigned_parties(version):
         raise PlanError("This person has already signed this version")
-    if not (typed_name or "").strip():
-        raise PlanError("Type your name to sign", field="typed_name")
-    if method == SignatureMethod.REPRESENTATIVE and not (representative_relationship and representative_reason):
-        raise PlanError("Enter the representative's relationship to the customer and why they are signing",
-                        field="representative_relationship")
-    if method == SignatureMethod.VERBAL_WITNESSED and not witness_name:
-        raise PlanError("Enter the name of the witness to the customer's agreement", field="witness_name")
+    problem = signers.signer_problem(
+        party_role=party.role, method=str(method), recorded_names=recorded_names(version, party),
+        typed_name=typed_name, representative_relationship=representative_relationship,
+        representative_reason=representative_reason, witness_name=witness_name,
+        witness_relationship=witness_relationship, witness_reason=witness_reason)
+    if problem:
+        raise PlanError(problem[1], field=problem[0])
     signature = Signature(
         version_id=version.id, party_id=party.id, method=method, typed_name=typed_name.strip(),
         content_hash=version.content_hash, declaration=declaration, language=language,
         document_format=document_format, representative_relationship=representative_relationship,
         representative_reason=representative_reason, witness_name=witness_name,
-        drawn_signature_png=drawn_signature_png, recorded_by_id=by.id if by else None,
+        witness_relationship=(witness_relationship or "").strip() or None,
+        witness_reason=(witness_reason or "").strip() or None, drawn_signature_png=drawn_signature_png, recorded_by_id=by.id if by else None,
         ip_address=ip_address, user_agent=(user_agent or "")[:300] or None,
     )
     db.session.add(signature)
@@ -370,6 +373,15 @@ def sign(version, party, *, method, typed_name, declaration, seen_hash, by=None,
         _agree(version)
     db.session.commit()
     return signature
+
+
+def recorded_names(version, party):
+    """R-SIGN-4: the names a party may sign as: the plan's party name and, for the customer, the name on
+    their record (read through data_access, which hands out no other field)."""
+    names = [party.name]
+    if party.role == "customer":
+        names.append(data_access.recorded_name(version.plan.customer_id))
+    return [name for name in names if name]
 
 
 def _agree(version):

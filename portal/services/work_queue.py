@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -17,8 +17,8 @@ from sqlalchemy.types import Date
 
 from portal.extensions import db
 from portal.models import (
-    Activity, Customer, CustomerCopy, HoursEntry, Plan, PlanVersion, Programme, Referral, ReferralStatus,
-    SigningLink, VersionStatus,
+    Activity, Customer, CustomerCopy, HoursEntry, Plan, PlanVersion, Programme, QualityCheck, Referral, ReferralStatus,
+    SigningLink, StrandStart, VersionStatus,
 )
 from portal.models.plan import AGREED_STATUSES
 from portal.scope import referral_scope
@@ -29,6 +29,7 @@ SECTIONS = ((NOW, "Needs doing now"), (COMING_UP, "Coming up"))
 REVIEW_WINDOW_DAYS = 14           # SES 4.12 via R-REM-1: reviews due within 14 days
 END_NOTICE_DAYS = 28              # programme ends within four weeks
 JOB_SEARCH_WINDOW_DAYS = 28       # SES 4.21: job-search support in the last four weeks
+TRANSITIONAL_WARNING_WEEKS = 13   # R-WC-1: three months before the transitional strand's two years
 # SES 4.21 "help and support in finding and securing employment": the activities that count as job search.
 JOB_SEARCH_ACTIVITIES = (Activity.JOB_SEARCH, Activity.CV_AND_APPLICATIONS, Activity.INTERVIEW_SKILLS)
 
@@ -111,15 +112,42 @@ def _copy_not_given(base, ctx):
 
 
 def _programme_ending(base, ctx):
-    # The length comes from rows: programme.duration_weeks (SES 52, J2E 12), or programme.transitional_weeks
-    # when the agreed plan puts the customer on the transitional strand (Work Choice, IFS 19: two years).
-    agreed = aliased(PlanVersion, name="agreed_version")
-    weeks = func.coalesce(case((agreed.strand == "transitional", Programme.transitional_weeks)), Programme.duration_weeks)
-    ends = days_after(Referral.started_on, weeks * 7)
-    return (base.outerjoin(Plan, _plan_of_referral())
-            .outerjoin(agreed, and_(agreed.plan_id == Plan.id, agreed.status == VersionStatus.AGREED))
-            .where(Referral.started_on.is_not(None), weeks.is_not(None), ends <= ctx.today + timedelta(days=END_NOTICE_DAYS))
+    # The length comes from rows: programme.duration_weeks (SES 52, J2E 12). Work Choice's transitional
+    # strand is counted from the strand's own start (R-WC-1): see _transitional_ending.
+    ends = days_after(Referral.started_on, Programme.duration_weeks * 7)
+    return (base.where(Referral.started_on.is_not(None), Programme.duration_weeks.is_not(None),
+                       ends <= ctx.today + timedelta(days=END_NOTICE_DAYS))
             .add_columns(ends, literal(None)))
+
+
+def _current_strand():
+    """StrandStart rows that are their plan's newest (the strand the customer is on now)."""
+    newer = aliased(StrandStart, name="newer_strand")
+    return ~exists().where(newer.plan_id == StrandStart.plan_id, newer.started_on > StrandStart.started_on)
+
+
+def _transitional_ending(base, ctx):
+    # R-WC-1 / IFS 19-20: two years (programme.transitional_weeks) from the transitional strand's start,
+    # shown from three months before.
+    ends = days_after(StrandStart.started_on, Programme.transitional_weeks * 7)
+    return (base.join(Plan, _plan_of_referral())
+            .join(StrandStart, and_(StrandStart.plan_id == Plan.id, StrandStart.strand == "transitional", _current_strand()))
+            .where(Programme.transitional_weeks.is_not(None),
+                   ends <= ctx.today + timedelta(weeks=TRANSITIONAL_WARNING_WEEKS))
+            .add_columns(ends, literal(None)))
+
+
+def _quality_check_due(base, ctx):
+    # R-WC-1 / IFS 26: longer-term support is checked every programme.quality_check_weeks from the strand's
+    # start or the last check since, whichever is later.
+    last = (select(func.max(QualityCheck.checked_on))
+            .where(QualityCheck.plan_id == Plan.id, QualityCheck.checked_on >= StrandStart.started_on)
+            .correlate(Plan, StrandStart).scalar_subquery())
+    due = days_after(func.coalesce(last, StrandStart.started_on), Programme.quality_check_weeks * 7)
+    return (base.join(Plan, _plan_of_referral())
+            .join(StrandStart, and_(StrandStart.plan_id == Plan.id, StrandStart.strand == "longer_term", _current_strand()))
+            .where(Programme.quality_check_weeks.is_not(None), due <= ctx.today + timedelta(days=REVIEW_WINDOW_DAYS))
+            .add_columns(due, literal(None)))
 
 
 def _last_week(ctx):
@@ -202,6 +230,15 @@ RULES = (
               _programme_ending,
               lambda due, _d, ctx: (f"Programme ended on {_on(_date_of(due))}" if _date_of(due) < ctx.today
                                     else f"Programme ends on {_on(_date_of(due))}")),
+    QueueRule("transitional_ending", "Transitional support reaches two years within three months", COMING_UP,
+              "IFS 19-21 (R-WC-1)", _transitional_ending,
+              lambda due, _d, ctx: (f"Transitional support reached two years on {_on(_date_of(due))}"
+                                    if _date_of(due) < ctx.today
+                                    else f"Transitional support reaches two years on {_on(_date_of(due))}")),
+    QueueRule("quality_check_due", "Quality checks of longer-term support due", NOW, "IFS 26 (R-WC-1)",
+              _quality_check_due,
+              lambda due, _d, ctx: (f"Quality check overdue since {_on(_date_of(due))}" if _date_of(due) < ctx.today
+                                    else f"Quality check due on {_on(_date_of(due))}")),
 )
 RULES_BY_KEY = {rule.key: rule for rule in RULES}
 

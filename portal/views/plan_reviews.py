@@ -55,8 +55,10 @@ def reviews(customer_id, plan_id):
             else:
                 flash("Review recorded")
                 return redirect(url_for("plans.reviews", customer_id=customer.id, plan_id=plan.id))
+    from portal.services import progress  # R-ISP-11: reviews read progress against the plan
+
     return render_template("views/plans/reviews.html", customer=customer, customer_name=customer_name(customer), plan=plan,
-                           form=form, today=_uk_today())
+                           form=form, today=_uk_today(), progress_lines=progress.lines(plans.current_version(plan)))
 
 
 @bp.route("/<int:plan_id>/distance", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import SignatureMethod
 from portal.permissions import Permission, requires
 from portal.plan_forms import SignInPersonForm, SigningLinkForm
-from portal.services import plan_rules, plans
+from portal.services import plan_rules, plans, signers
 from portal.views.helpers import add_error
 from portal.views.plans import bp, customer_name, version_or_404
 
@@ -53,6 +53,8 @@ def sign(customer_id, version_id, party_id):
                        representative_relationship=form.representative_relationship.data or None,
                        representative_reason=form.representative_reason.data or None,
                        witness_name=form.witness_name.data or None,
+                       witness_relationship=form.witness_relationship.data or None,
+                       witness_reason=form.witness_reason.data or None,
                        ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent"))
         except plans.PlanError as error:
             db.session.rollback()
@@ -79,6 +81,8 @@ def _in_customer_words(form, text):
     form.representative_relationship.label.text = text["representative_relationship"]
     form.representative_reason.label.text = text["representative_reason"]
     form.witness_name.label.text = text["witness_name"]
+    form.witness_relationship.label.text = text["witness_relationship"]
+    form.witness_reason.label.text = text["witness_reason"]
     form.typed_name.label.text = text["name_label"]
     form.submit.label.text = text["sign"]
 
@@ -88,6 +92,8 @@ def _errors_in_customer_words(form, text):
         form.declaration.errors = [text["declaration_missing"]]
     if form.typed_name.errors and not (form.typed_name.data or "").strip():
         form.typed_name.errors = [text["name_missing"]]
+    elif any(str(e).startswith(signers.NAME_MISMATCH) for e in form.typed_name.errors):
+        form.typed_name.errors = [text["name_wrong"]]  # R-SIGN-4, in the customer's language
 
 
 @bp.route("/<int:version_id>/signed", methods=["GET"])

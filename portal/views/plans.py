@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import Plan, PlanVersion, Referral, ReferralStatus, SupportItem, VersionStatus
 from portal.permissions import Permission, requires
 from portal.plan_forms import ITEM_FORMS, SECTION_FORMS, YES_NO_FIELDS, LockForm, ReasonForm
-from portal.services import plan_rules, plans
+from portal.services import plain_words, plan_rules, plans, strands
 from portal.views.helpers import add_error
 
 bp = Blueprint("plans", __name__, url_prefix="/customers/<int:customer_id>/plan")
@@ -99,7 +99,7 @@ def start(customer_id, referral_id):
 
 
 # Sections a plan may leave empty: in-work support starts with a job (R-ISP-8).
-OPTIONAL_SECTIONS = ("milestones", "funding", "in_work")
+OPTIONAL_SECTIONS = ("milestones", "funding", "support_network", "in_work")
 
 
 def _section_statuses(version, problems, show_problems):
@@ -123,11 +123,26 @@ def _section_statuses(version, problems, show_problems):
 
 
 def _task_sections(version):
-    sections = [s for s in plans.SECTION_TITLES if s != "programme" or version.plan.programme.code == "WORK_CHOICE"]
+    sections = list(plans.SECTION_TITLES)
     # In-work support is the agreement's, signed apart (R-ISP-12); a version from before keeps its own.
     if not version.in_work:
         sections.remove("in_work")
     return sections
+
+
+def _progress_view(customer, version):
+    """R-ISP-11: progress beside the agreed plan, and whether this user may record it."""
+    from portal.services import progress
+    from portal.views.plan_reviews import _may_record, _uk_today
+
+    if not version.status.was_agreed:
+        return {}
+    may_record = (version.status == VersionStatus.AGREED and current_user.role.is_provider
+                  and version.organisation_id == current_user.organisation_id
+                  and _may_record(version.plan, customer))
+    done = progress.progress_of(version)
+    return {"progress_lines": progress.lines(version), "today": _uk_today(), "may_record_progress": may_record,
+            "done_keys": set(done)}
 
 
 @bp.route("/<int:version_id>")
@@ -146,22 +161,26 @@ def version(customer_id, version_id):
         sections=_task_sections(version), titles=plans.SECTION_TITLES, may_edit=_may_edit(version),
         unsigned=plans.unsigned_parties(version) if version.status == VersionStatus.AWAITING_SIGNATURES else [],
         lock_form=LockForm(lock_version=version.lock_version), labels=plan_rules, weeks_left=_weeks_left(version),
+        has_strands=strands.has_strands(version.plan.programme), **_progress_view(customer, version),
     )
 
 
 def _weeks_left(version):
-    """SES 4.04: 52 weeks; Work Choice transitional: 2 years (IFS 20). None where nothing applies."""
+    """SES 4.04: the programme's length from the start; Work Choice transitional: two years from the
+    strand's own start (R-WC-1, IFS 20). None where nothing applies."""
     from datetime import date, timedelta
 
     referral = version.referral
-    if referral is None or referral.started_on is None:
+    clock = strands.transitional_clock(version.plan, date.today())
+    if clock is not None:
+        start, weeks = clock.started_on, version.plan.programme.transitional_weeks
+    elif referral is not None and referral.started_on is not None and version.plan.programme.duration_weeks:
+        start, weeks = referral.started_on, version.plan.programme.duration_weeks
+    else:
         return None
-    code = version.plan.programme.code
-    weeks = version.plan.programme.duration_weeks if code == "SES" else (104 if version.strand == "transitional" else None)
-    if not weeks:
-        return None
-    end = referral.started_on + timedelta(weeks=weeks)
-    return {"weeks": max(0, (end - date.today()).days // 7), "ends_on": end, "total": weeks}
+    end = start + timedelta(weeks=weeks)
+    return {"weeks": max(0, (end - date.today()).days // 7), "ends_on": end, "total": weeks,
+            "warning": clock.warning if clock else False}
 
 
 def _seen_lock(form):
@@ -214,12 +233,33 @@ def section(customer_id, version_id, section):
         except plans.Conflict:
             db.session.rollback()
             return _conflict(customer, version, section, form)
-        flash(f"{plans.SECTION_TITLES[section]} saved")
+        flash(f"{plans.SECTION_TITLES[section]} saved.{_long_sentence_hint(form, values)}")
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id))
     if recovered:
         form.lock_version.data = version.lock_version
     return render_template("views/plans/section.html", customer=customer, customer_name=customer_name(customer),
                            version=version, form=form, title=plans.SECTION_TITLES[section], recovered=recovered)
+
+
+def _smart_errors(form, section, version):
+    """R-ISP-4 at save: the objective's own form shows what the send check would (the same function)."""
+    from types import SimpleNamespace
+
+    if section != "objectives":
+        return False
+    candidate = SimpleNamespace(**{name: getattr(form, name).data for name in plans.LIST_MODELS[section][1]})
+    window = plan_rules.programme_window(version, version.plan.programme)
+    found = plan_rules.objective_problems(candidate, window)
+    for field, message in found:
+        add_error(form, field, message)
+    return bool(found)
+
+
+def _long_sentence_hint(form, values):
+    """Guidance, not a block: " Tip: …" when adviser text has a sentence over 15 words (SES 4.08), else ""."""
+    labels = {field.name: str(field.label.text) for field in form}
+    tip = plain_words.hint({name: value for name, value in values.items() if isinstance(value, str)}, labels)
+    return f" {tip}" if tip else ""
 
 
 def _form_with_recovered_draft(form_class):
@@ -278,15 +318,16 @@ def item(customer_id, version_id, section, item_id=None):
                 getattr(form, name).data = getattr(row, name)
             if section == "support":
                 form.objectives.data = [o.id for o in row.objectives]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _smart_errors(form, section, version):
+        values = _form_values(form, section)
         try:
-            plans.save_item(version, section, _form_values(form, section), expected_lock=_seen_lock(form),
+            plans.save_item(version, section, values, expected_lock=_seen_lock(form),
                             by=current_user, item=row,
                             objective_ids=form.objectives.data if section == "support" else None)
         except plans.Conflict:
             db.session.rollback()
             return _conflict(customer, version, section, form)
-        flash(f"{plans.SECTION_TITLES[section]}: saved")
+        flash(f"{plans.SECTION_TITLES[section]}: saved.{_long_sentence_hint(form, values)}")
         return redirect(url_for("plans.version", customer_id=customer.id, version_id=version.id) + f"#{section}")
     return render_template("views/plans/section.html", customer=customer, customer_name=customer_name(customer),
                            version=version, form=form, title=plans.SECTION_TITLES[section], row=row, section=section,

@@ -9,7 +9,8 @@ from portal.models import Role
 from portal.permissions import Permission, requires
 
 bp = Blueprint("policy", __name__)
-DWP_ROLES = {Role.REFERRAL_OFFICER.value, Role.INSPECTOR.value, Role.ADMIN.value}
+DWP_ROLES = {Role.REFERRAL_OFFICER.value, Role.DISABILITY_EMPLOYMENT_ADVISER.value, Role.INSPECTOR.value,
+             Role.ADMIN.value}
 
 
 def _own_organisations(user):

@@ -91,12 +91,18 @@ def read(token):
                 plans.sign_by_link(link, typed_name=typed_name, declaration=text["declaration"], language=lang,
                                    document_format=document_format, ip_address=request.remote_addr,
                                    user_agent=request.headers.get("User-Agent"))
-            except plans.PlanError:
+            except plans.PlanError as refused:
                 db.session.rollback()
-                return render_template("views/signing/gone.html", text=text, lang=lang, page_lang=lang), 409
-            session.pop(VERIFIED, None)
-            reminders.notify_signed(link)  # R-REM-1: after the signature is committed, tell the adviser
-            return render_template("views/signing/done.html", text=text, lang=lang, page_lang=lang)
+                if refused.field != "typed_name":
+                    return render_template("views/signing/gone.html", text=text, lang=lang, page_lang=lang), 409
+                # R-SIGN-4: nothing signed. A wrong name counts as a failed check, so the name cannot be guessed.
+                if plans.record_failed_check(link) <= 0:
+                    return render_template("views/signing/gone.html", text=text, lang=lang, page_lang=lang), 404
+                error = ("typed_name", text["name_wrong"])
+            else:
+                session.pop(VERIFIED, None)
+                reminders.notify_signed(link)  # R-REM-1: after the signature is committed, tell the adviser
+                return render_template("views/signing/done.html", text=text, lang=lang, page_lang=lang)
     earlier = plans.last_signed_by(version, link.party.role)
     changes = plans.changes_for_customer(earlier, version) if earlier else []
     return render_template("views/signing/read.html", text=text, lang=lang, page_lang=lang, version=version,
