@@ -1,5 +1,5 @@
 """Command-line tasks: `flask --app portal demo-data`, `create-admin`, `verify-audit`, `audit-chain`, `audit-checkpoint`,
-`backup create|restore`, `keys init`, `totp reencrypt`, `worker`, `send-reminders`."""
+`backup create|restore`, `keys init|crl|tsa-serve`, `totp reencrypt`, `worker`, `send-reminders`."""
 import os
 import threading
 
@@ -31,15 +31,16 @@ def register(app):
               help="Seconds between looks for work-queue emails due (default REMINDERS_EVERY, 3600; 0: none)")
 @with_appcontext
 def worker_command(burst, checkpoint_every, chain_every, reminders_every):
-    """Run background jobs (inspection packs) from Redis at REDIS_URL, with this app's configuration,
-    chain new audit events every few seconds and write an audit checkpoint every few minutes (R-AUD-1)
-    and send the work-queue emails that are due (R-REM-1)."""
+    """Run background jobs (sealing at agreement, inspection packs) from Redis at REDIS_URL, with this app's
+    configuration, chain new audit events every few seconds and write an audit checkpoint every few minutes
+    (R-AUD-1) and send the work-queue emails that are due (R-REM-1)."""
     from redis import Redis
     from rq import SimpleWorker
 
     from portal.audit import run_chain_every
     from portal.audit_checkpoints import run_every
     from portal.documents.packs import QUEUE_NAME
+    from portal.documents.service import SEAL_QUEUE
 
     url = current_app.config.get("REDIS_URL")
     if not url:
@@ -63,7 +64,8 @@ def worker_command(burst, checkpoint_every, chain_every, reminders_every):
                          args=(current_app._get_current_object(), reminders_every, threading.Event()),
                          name="work-queue-reminders", daemon=True).start()
     # SimpleWorker runs jobs in this process, inside this app context (no fork sharing database connections).
-    SimpleWorker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
+    # Sealing at agreement first (an adviser is waiting for it), then inspection packs.
+    SimpleWorker([SEAL_QUEUE, QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
 
 
 @click.command("send-reminders")
@@ -85,13 +87,56 @@ def keys_group():
 @keys_group.command("init")
 @with_appcontext
 def keys_init_command():
-    """Create the root certificate and the document-seal key and certificate, unless they exist."""
-    from portal.documents.seal import init_keys, root_fingerprint
+    """Make what is missing: the root (in ROOT_KEY_DIR), the seal and time-stamping certificates and the
+    CRL (in SIGNING_KEY_DIR). A root key found in SIGNING_KEY_DIR is moved to ROOT_KEY_DIR."""
+    from portal.documents.seal import KeysMissing, init_keys, root_fingerprint
 
-    directory = current_app.config["SIGNING_KEY_DIR"]
-    created = init_keys(directory)
-    click.echo(f"{'Created' if created else 'Kept the existing'} signing keys in {directory}.")
+    config = current_app.config
+    try:
+        done = init_keys(config["SIGNING_KEY_DIR"], config["ROOT_KEY_DIR"], base_url=config["PORTAL_BASE_URL"])
+    except KeysMissing as missing:
+        raise click.ClickException(str(missing)) from missing
+    click.echo(f"Signing keys in {config['SIGNING_KEY_DIR']}: " + ("; ".join(done) if done else "all present") + ".")
     click.echo(f"Root certificate SHA-256: {root_fingerprint()}")
+    if done:
+        click.echo(f"The root key is in {config['ROOT_KEY_DIR']}: keep it offline (see README, \"The document seal\").")
+
+
+@keys_group.command("crl")
+@click.option("--days", type=click.IntRange(min=1, max=400), default=90, show_default=True,
+              help="Days until the next CRL is due")
+@click.option("--revoke", "revoke", multiple=True, metavar="SERIAL",
+              help="Serial number (decimal or 0x…) of a certificate to revoke; repeatable")
+@with_appcontext
+def keys_crl_command(days, revoke):
+    """Sign a new CRL with the root key (ROOT_KEY_DIR) and publish it in SIGNING_KEY_DIR. Run it before
+    the current one expires: the seal needs a current CRL. Revoked serials stay on every later CRL."""
+    from portal.documents.authority import write_crl
+    from portal.documents.seal import KeysMissing
+
+    config = current_app.config
+    try:
+        crl = write_crl(config["SIGNING_KEY_DIR"], config["ROOT_KEY_DIR"], days=days,
+                        revoked=[int(serial, 0) for serial in revoke])
+    except (KeysMissing, ValueError) as failed:
+        raise click.ClickException(str(failed)) from failed
+    click.echo(f"CRL published in {config['SIGNING_KEY_DIR']}, next due {crl.next_update_utc:%Y-%m-%d}, "
+               f"{len(list(crl))} revoked.")
+
+
+@keys_group.command("tsa-serve")
+@click.option("--port", type=int, default=3161, show_default=True)
+@with_appcontext
+def keys_tsa_serve_command(port):
+    """Development: serve the portal's own time-stamping authority over HTTP (set TSA_URL to use it)."""
+    from portal.documents.tsa import serve_in_thread
+
+    server, url = serve_in_thread(current_app.config["SIGNING_KEY_DIR"], port=port)
+    click.echo(f"Time-stamping authority at {url} (Ctrl-C to stop)")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.shutdown()
 
 
 @click.group("totp")

@@ -81,6 +81,12 @@ def load_config(instance_path):
         "EXPORT_LIMIT": 5000,
         # The portal's seal (R-SIGN-3): made by `flask --app portal keys init`; never committed.
         "SIGNING_KEY_DIR": env.get("SIGNING_KEY_DIR") or str(Path(instance_path) / "keys"),
+        # The root key, apart from the seal key and offline if wished: only `keys init` and `keys crl` read it.
+        "ROOT_KEY_DIR": env.get("ROOT_KEY_DIR") or str(Path(instance_path) / "root-key"),
+        # An RFC 3161 time-stamping authority for the seal (PAdES B-LT); unset: the portal's own, in process.
+        # TSA_TRUST_ROOTS: a PEM file with that authority's root, when the portal's root did not issue it.
+        "TSA_URL": env.get("TSA_URL") or None,
+        "TSA_TRUST_ROOTS": env.get("TSA_TRUST_ROOTS") or None,
         # Inspection packs run on RQ when REDIS_URL is set; these many plans at most in one pack.
         "INSPECTION_PACK_LIMIT": 2000,
         "VERIFY_RATE_PER_MINUTE": 20,

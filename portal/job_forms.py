@@ -52,7 +52,7 @@ class JobForm(PortalForm):
     supported = RadioField("Is the job supported or unsupported work?", widget=GovRadioInput(),
                            choices=SUPPORTED_CHOICES,
                            description="Supported work: the customer needs ongoing support from the provider or the "
-                                       "employer to do the job (Work Choice supported employment)",
+                                       "employer to do the job (supported employment, in Work Choice terms)",
                            validators=[DataRequired("Select whether the job is supported or unsupported work")])
     submit = SubmitField("Record the job", widget=GovSubmitInput())
 

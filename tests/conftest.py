@@ -26,7 +26,9 @@ TEST_TOTP_ENCRYPTION_KEY = "test-totp-key-fedcba9876543210fedcba9876543210"
 # The portal's seal keys for this test run (made once; never the instance folder's).
 TEST_SIGNING_KEY_DIR = tempfile.mkdtemp(prefix="portal-test-keys-")
 atexit.register(shutil.rmtree, TEST_SIGNING_KEY_DIR, ignore_errors=True)
-init_keys(TEST_SIGNING_KEY_DIR)
+TEST_ROOT_KEY_DIR = tempfile.mkdtemp(prefix="portal-test-root-")
+atexit.register(shutil.rmtree, TEST_ROOT_KEY_DIR, ignore_errors=True)
+init_keys(TEST_SIGNING_KEY_DIR, TEST_ROOT_KEY_DIR)
 # The audit checkpoint file(s) of this test run; emptied with the database between tests.
 TEST_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="portal-test-checkpoints-")
 atexit.register(shutil.rmtree, TEST_CHECKPOINT_DIR, ignore_errors=True)
@@ -51,6 +53,7 @@ def test_config(database_url, **overrides):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
         "SIGNING_KEY_DIR": TEST_SIGNING_KEY_DIR,
+        "ROOT_KEY_DIR": TEST_ROOT_KEY_DIR,
         "AUDIT_CHECKPOINT_DIR": TEST_CHECKPOINT_DIR,
         # Many tests open the public verification page from one address; its own test sets a low limit.
         "VERIFY_RATE_PER_MINUTE": 10_000,

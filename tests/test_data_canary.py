@@ -132,6 +132,8 @@ def readable(data):
         return "\n".join(re.sub(r"<[^>]+>", "", archive.read(name).decode("utf-8", "replace")) if name.endswith(".xml")
                          else readable(archive.read(name)) for name in archive.namelist()
                          if name.endswith((".xml", ".csv", ".txt", ".docx")))
+    if data[:1] == b"\x30":  # DER: the seal's root certificate or CRL (issue 17), read byte for byte
+        return data.decode("latin-1")
     return data.decode("utf-8")
 
 

@@ -174,6 +174,9 @@ MATRIX = {
     # The public verification page (no code in the route world is a real one).
     "GET /verify/": "200 200 200 200 200 200 200 200 200 200 200",
     "GET /verify/<code>": "404 404 404 404 404 404 404 404 404 404 404",
+    # The seal's root certificate and CRL, for anyone's validator (issue 17).
+    "GET /verify/portal-root.crt": "200 200 200 200 200 200 200 200 200 200 200",
+    "GET /verify/portal-root.crl": "200 200 200 200 200 200 200 200 200 200 200",
     # Weekly hours: the sub-contractor records the hours it delivers and changes only its own (the route
     # world's entry is the prime's); inspectors read.
     "GET /customers/<int:customer_id>/referrals/<int:referral_id>/hours/": "302 200 200 200 200 404 404 403 200 403 403",

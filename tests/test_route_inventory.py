@@ -3,12 +3,13 @@ from portal.permissions import Permission
 
 # The short list of pages anyone may open: the sign-in steps, invitation and reset links, the
 # customer's own signing link (it has its own date-of-birth check), the health check, the API's
-# description, the document verification page and the stylesheet.
+# description, the document verification page (with the seal's root certificate and CRL, issue 17) and the
+# stylesheet.
 PUBLIC = {
     "auth.sign_in", "auth.enter_code", "auth.set_up_authenticator", "auth.forgot_password", "auth.reset_password",
-    "auth.accept_invitation", "signing.start", "signing.read", "employer_signing.start", "employer_signing.read", "employer_signing.document",
-    "health.healthz", "api.openapi", "static",
-    "verify.index", "verify.code",
+    "auth.accept_invitation", "signing.start", "signing.read", "employer_signing.start", "employer_signing.read",
+    "employer_signing.document", "health.healthz", "api.openapi", "static",
+    "verify.index", "verify.code", "verify.root_certificate", "verify.revocation_list",
 }
 
 

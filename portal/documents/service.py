@@ -3,11 +3,17 @@
 Views and jobs call this module; they never assemble documents. Agreed versions are sealed once
 (R-SIGN-3): their documents are originals, stored on first making and never made again, so a later
 change of template cannot alter them. Drafts are made afresh and marked "Draft – not agreed".
+
+At agreement `open_seal` records the code and the variants to seal; `start_sealing` makes them after the
+agreement's commit, on RQ when REDIS_URL is set (issue 17). A variant asked for later is sealed as a
+dated copy of the agreed version.
 """
 import importlib
+import json
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +23,8 @@ from portal.documents import seal as sealing
 from portal.documents.context import build_context
 from portal.extensions import db
 from portal.models import DocumentOriginal, PlanVersion, SignatureMethod, VersionSeal, VersionStatus
+from portal.models.base import utcnow
+from portal.template_helpers import UK
 
 KINDS = ("pdf", "docx")
 MEDIA_TYPES = {"pdf": "application/pdf",
@@ -29,6 +37,7 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # The renderers' modules, imported when a document is first made: WeasyPrint, docxtpl and their
 # dependencies cost each web worker tens of MB that most of them never use (issue 18).
 _RENDERERS = {"docx": ("portal.documents.docx", "render_docx"), "pdf": ("portal.documents.pdf", "render_pdf")}
+SEAL_QUEUE = "document-seals"  # the worker takes these before inspection packs (cli.py)
 
 
 def new_code():
@@ -64,47 +73,122 @@ def _author(version):
     return version.created_by
 
 
-def _make_original(seal, version, kind, document_format, lang):
-    context = build_context(version, reader=_author(version), lang=lang, document_format=document_format,
-                            verification=seal.code)
+def _uk_date(moment):
+    return f"{moment.astimezone(UK):%-d %B %Y}"
+
+
+def _make_original(seal, version, kind, document_format, lang, *, later, context=None):
+    """Render, seal and store one original. `later`: made after agreement, so sealed as a copy of the
+    agreed version with today's date, never dated as if agreed (issue 17)."""
+    context = context or build_context(version, reader=_author(version), lang=lang, document_format=document_format,
+                                       verification=seal.code)
     data = render(context, kind)
+    now = utcnow()
+    if later:
+        reason = (f"A copy made on {_uk_date(now)} of Individual Support Plan version {version.number}, "
+                  f"the version agreed on {_uk_date(version.agreed_at)}")
+    else:
+        reason = f"Individual Support Plan version {version.number} agreed on {_uk_date(version.agreed_at)}"
     if kind == "pdf":
-        data = sealing.seal_pdf(data, reason=f"Individual Support Plan version {version.number} agreed")
+        data = sealing.seal_pdf(data, reason=reason)
     digest = sealing.sha256(data)
     record, signature = sealing.sign_record({
         "code": seal.code, "plan_version_id": version.id, "version": version.number, "kind": kind,
         "format": document_format, "language": lang, "sha256": digest,
-        "agreed_at": version.agreed_at.isoformat(),
+        "agreed_at": version.agreed_at.isoformat(), "made_at": now.isoformat(),
+        "sealed_as": "later copy" if later else "agreed", "reason": reason,
     })
     original = DocumentOriginal(seal_id=seal.id, kind=kind, document_format=document_format, language=lang,
-                                sha256=digest, size=len(data), content=data, record=record, signature=signature)
+                                sha256=digest, size=len(data), content=data, record=record, signature=signature,
+                                made_later=later, created_at=now)
     db.session.add(original)
     return original
 
 
-def _customer_choices(version):
-    """The customer's format and language: as they signed, else as their record asks (R-SIGN-2)."""
-    signed = [s for s in version.signatures if s.party.role == "customer" and s.method != SignatureMethod.ADVISER]
+def _customer_variants(version):
+    """What the customer's record asks for and what they signed in (R-SIGN-2): (format, language) each."""
     preferred_lang, preferred_format = data_access.customer_preferences(version.plan.customer_id)
+    signed = [s for s in version.signatures if s.party.role == "customer" and s.method != SignatureMethod.ADVISER]
+    chosen = [(preferred_format, preferred_lang)]
     if signed:
-        return signed[-1].document_format or preferred_format, signed[-1].language or preferred_lang
-    return preferred_format, preferred_lang
+        chosen.append((signed[-1].document_format or preferred_format, signed[-1].language or preferred_lang))
+    return chosen
 
 
-def seal_originals(version):
-    """At agreement: the customer's format and the standard English one, docx and PDF, sealed (R-SIGN-3)."""
-    seal = VersionSeal(version_id=version.id, code=new_code())
+def agreement_variants(version):
+    """Sealed at agreement (R-SIGN-3, issue 17): every variant the customer's record or signature asks
+    for, and the standard English one, in both kinds."""
+    wanted = [*_customer_variants(version), ("standard", "en")]
+    return [(kind, f, lang) for f, lang in dict.fromkeys(wanted) for kind in KINDS]
+
+
+def open_seal(version):
+    """At agreement, in its transaction: the code and the list of variants to seal; the documents are
+    made by `start_sealing` once the agreement is committed."""
+    seal = VersionSeal(version_id=version.id, code=new_code(), status="queued",
+                       variants=json.dumps(["/".join(v) for v in agreement_variants(version)]))
     db.session.add(seal)
     db.session.flush()
-    wanted = [_customer_choices(version), ("standard", "en")]
-    for document_format, lang in dict.fromkeys(wanted):
-        for kind in KINDS:
-            _make_original(seal, version, kind, document_format, lang)
-    db.session.flush()
-    audit.record("document.sealed", customer_id=version.plan.customer_id, subject_type="plan_version",
-                 subject_id=version.id, detail={"code": seal.code, "originals": [
-                     f"{kind}/{f}/{lang}" for f, lang in dict.fromkeys(wanted) for kind in KINDS]})
     return seal
+
+
+def start_sealing(version):
+    """On RQ when REDIS_URL is set (the adviser sees the progress); otherwise now, after the agreement's
+    commit, so a failure to seal never undoes an agreement: what is missing is made when downloaded."""
+    seal = seal_of(version)
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        from redis import Redis
+        from rq import Queue
+
+        Queue(SEAL_QUEUE, connection=Redis.from_url(url)).enqueue(
+            "portal.documents.service.seal_agreed_variants", seal.id, job_timeout=600, result_ttl=3600)
+        return
+    try:
+        seal_agreed_variants(seal.id)
+    except Exception:  # noqa: BLE001 - recorded on the seal; the agreement stands
+        current_app.logger.exception("Sealing the originals of version %s failed", version.id)
+
+
+def seal_agreed_variants(seal_id):
+    """Make every variant sealed at agreement that is not yet stored, committing after each (the progress)."""
+    seal = db.session.get(VersionSeal, seal_id)
+    version = db.session.get(PlanVersion, seal.version_id)
+    seal.status = "running"
+    db.session.commit()
+    try:
+        contexts = {}
+        for kind, document_format, lang in seal.wanted:
+            if _original(seal, kind, document_format, lang) is not None:
+                continue
+            if (document_format, lang) not in contexts:  # one context for both kinds
+                contexts[document_format, lang] = build_context(
+                    version, reader=_author(version), lang=lang, document_format=document_format,
+                    verification=seal.code)
+            try:
+                with db.session.begin_nested():
+                    _make_original(seal, version, kind, document_format, lang, later=False,
+                                   context=contexts[document_format, lang])
+            except IntegrityError:  # a download made it meanwhile: theirs is the original
+                pass
+            db.session.commit()
+    except Exception as failure:
+        db.session.rollback()
+        seal = db.session.get(VersionSeal, seal_id)
+        seal.status, seal.error, seal.finished_at = "failed", str(failure)[:300], utcnow()
+        db.session.commit()
+        raise
+    seal.status, seal.finished_at = "done", utcnow()
+    audit.record("document.sealed", customer_id=version.plan.customer_id, subject_type="plan_version",
+                 subject_id=version.id, detail={"code": seal.code, "originals": ["/".join(v) for v in seal.wanted]})
+    db.session.commit()
+
+
+def seal_progress(seal):
+    """(done, total) of the variants sealed at agreement."""
+    wanted = set(seal.wanted)
+    done = sum(1 for o in seal.originals if (o.kind, o.document_format, o.language) in wanted)
+    return done, len(wanted)
 
 
 def _original(seal, kind, document_format, lang):
@@ -114,13 +198,15 @@ def _original(seal, kind, document_format, lang):
 
 
 def original_for(version, seal, kind, document_format, lang):
-    """The stored original, made now (once) if this format was not among those sealed at agreement."""
+    """The stored original, made now (once) if it is not stored yet: as agreed if it is one of the
+    variants sealed at agreement (its job has not reached it), else as a later copy."""
     existing = _original(seal, kind, document_format, lang)
     if existing is not None:
         return existing
+    later = (kind, document_format, lang) not in seal.wanted
     try:
         with db.session.begin_nested():
-            return _make_original(seal, version, kind, document_format, lang)
+            return _make_original(seal, version, kind, document_format, lang, later=later)
     except IntegrityError:  # another request made it first: theirs is the original
         return _original(seal, kind, document_format, lang)
 
@@ -162,68 +248,6 @@ def _sees_what_author_saw(reader, version):
 def originals_of(version):
     seal = seal_of(version)
     return seal, (list(seal.originals) if seal else [])
-
-
-# Verification (public) ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the public verification page may say: nothing personal (issue 6)."""
-
-    code: str
-    version_number: int
-    agreed_at: object
-    provider: str
-    programme: str
-    superseded: bool
-    superseded_at: object
-    newer_version_number: int | None
-    original: DocumentOriginal | None = None
-    record_genuine: bool = False
-    report: bool = False  # an inspection's closing report (issue 13), not a plan
-
-
-def _verdict(seal, original=None):
-    genuine = original is not None and sealing.record_is_genuine(original.record, original.signature)
-    if seal.inspection_id is not None:
-        inspection = seal.inspection
-        return Verdict(code=seal.code, version_number=None, agreed_at=seal.sealed_at,
-                       provider=inspection.organisation.name,
-                       programme=", ".join(p.name for p in inspection.programmes), superseded=False,
-                       superseded_at=None, newer_version_number=None, original=original, record_genuine=genuine,
-                       report=True)
-    version = db.session.get(PlanVersion, seal.version_id)
-    newer = [v for v in version.plan.versions if v.number > version.number and v.status.was_agreed]
-    return Verdict(
-        code=seal.code, version_number=version.number, agreed_at=version.agreed_at,
-        provider=version.organisation.name, programme=version.plan.programme.name,
-        superseded=version.status == VersionStatus.SUPERSEDED or bool(newer), superseded_at=version.superseded_at,
-        newer_version_number=max((v.number for v in newer), default=None), original=original,
-        record_genuine=genuine,
-    )
-
-
-def verify_code(text):
-    code = normalise_code(text)
-    seal = db.session.scalar(select(VersionSeal).where(VersionSeal.code == code)) if code else None
-    return _verdict(seal) if seal else None
-
-
-@dataclass(frozen=True)
-class UploadCheck:
-    verdict: Verdict | None
-    kind: str | None
-    pdf_seal: sealing.PdfSealCheck | None
-
-
-def verify_upload(data):
-    """An untouched original matches a stored SHA-256 byte for byte; a PDF also carries our seal."""
-    kind = "pdf" if data.startswith(b"%PDF") else "docx" if data.startswith(b"PK") else None
-    pdf_seal = sealing.check_pdf_seal(data) if kind == "pdf" else None
-    original = db.session.scalar(select(DocumentOriginal).where(DocumentOriginal.sha256 == sealing.sha256(data)))
-    if original is None:
-        return UploadCheck(verdict=None, kind=kind, pdf_seal=pdf_seal)
-    return UploadCheck(verdict=_verdict(original.seal, original), kind=kind, pdf_seal=pdf_seal)
 
 
 # The in-work support agreement (R-ISP-12) ----------------------------------------------------------

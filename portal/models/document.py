@@ -1,7 +1,10 @@
 """Documents of agreed plans (issue 6): the sealed originals, the customer's copy and inspection packs."""
 import enum
+import json
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
@@ -22,10 +25,25 @@ class VersionSeal(db.Model):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), unique=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     sealed_at = mapped_column(UTCDateTime, default=utcnow)
+    # Issue 17: the variants sealed at agreement, JSON ["pdf/standard/en", …] (None: sealed before that
+    # was recorded), and how far the sealing has got: queued, running, done or failed.
+    variants: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="done", server_default="done")
+    error: Mapped[str | None] = mapped_column(String(300))
+    finished_at = mapped_column(UTCDateTime)
 
     version = relationship("PlanVersion")
     inspection = relationship("Inspection")
     originals = relationship("DocumentOriginal", back_populates="seal", order_by="DocumentOriginal.id")
+
+    @property
+    def wanted(self):
+        """[(kind, format, language)] sealed at agreement."""
+        return [tuple(item.split("/")) for item in json.loads(self.variants)] if self.variants else []
+
+    @property
+    def in_progress(self):
+        return self.status in ("queued", "running")
 
 
 class DocumentOriginal(db.Model):
@@ -49,6 +67,8 @@ class DocumentOriginal(db.Model):
     record: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    # Made after agreement, when first asked for: sealed as a copy of the agreed version (issue 17).
+    made_later: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     seal = relationship("VersionSeal", back_populates="originals")
 

@@ -369,9 +369,12 @@ def sign(version, party, *, method, typed_name, declaration, seen_hash, by=None,
     audit.record("plan.signed", customer_id=version.plan.customer_id, subject_type="plan_version",
                  subject_id=version.id, actor=by,
                  detail={"party": party.role, "method": str(method), "content_hash": version.content_hash})
-    if not unsigned_parties(version):
+    agreed_now = not unsigned_parties(version)
+    if agreed_now:
         _agree(version)
     db.session.commit()
+    if agreed_now:
+        documents.start_sealing(version)
     return signature
 
 
@@ -398,7 +401,7 @@ def _agree(version):
         plan.next_review_on = version.first_review_on
     audit.record("plan.agreed", customer_id=version.plan.customer_id, subject_type="plan_version",
                  subject_id=version.id, detail={"content_hash": version.content_hash})
-    documents.seal_originals(version)
+    documents.open_seal(version)
 
 
 def revise(plan, *, by, reason, organisation_id=None, referral=None):

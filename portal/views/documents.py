@@ -20,6 +20,16 @@ from portal.views.plans import customer_name, version_or_404
 bp = Blueprint("documents", __name__, url_prefix="/customers/<int:customer_id>/plan")
 
 
+@bp.app_template_global("seal_status")
+def seal_status(version):
+    """The sealing at agreement of `version` (issue 17), or None before agreement."""
+    seal = documents.seal_of(version) if version.status.was_agreed else None
+    if seal is None:
+        return None
+    done, total = documents.seal_progress(seal)
+    return {"status": seal.status, "done": done, "total": total}
+
+
 def _may_record_copy(version):
     return (has_permission(current_user, Permission.EDIT_PLAN) and current_user.role.is_provider
             and version.organisation_id == current_user.organisation_id and version.status.was_agreed)
