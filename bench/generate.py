@@ -77,6 +77,7 @@ Richardson Roberts Robinson Rogers Rose Russell Saunders Scott Shaw Simpson Sing
 Thomas Thompson Turner Walker Ward Watson Webb White Wilkinson Williams Wilson Wood Wright Young""".split()
 BENEFITS = [("UC", 60), ("ESA_IR", 15), ("ESA_CB", 10), ("JSA", 5), ("IB", 3), ("NONE", 7)]
 WCA = [("LCW", 40), ("LCWRA", 25), ("WRAG", 15), ("SUPPORT", 5), ("NOT_ASSESSED", 15)]
+EXIT_CODES = ["job_start", "health", "moved_away", "disengaged", "circumstances", "other_provision", "other"]
 STATUSES = [("referred", 12), ("started", 48), ("completed", 20), ("exited_early", 15), ("transferred", 5)]
 ACTIVITIES = ["job_search", "cv_and_applications", "interview_skills", "confidence_building", "job_coaching",
               "skills_training", "volunteering", "work_placement", "health_support", "peer_support"]
@@ -304,12 +305,16 @@ def _write_all(connection, n_customers, programmes, dwp_id, bench_hash, other_ha
         if oid in subcontractor_of.values() and code == "SES" and rng.random() < 0.15:
             subcontractor = next(s for s, p in subcontractor_of.items() if p == oid)
         exit_reason = {"exited_early": "Moved out of the area", "transferred": "Moved to another provider"}.get(status)
+        # R-EXIT-1: a coded reason for every ending, spread by id (not drawn: the random stream stays as it was).
+        exit_code = {"completed": "programme_end", "transferred": "transferred"}.get(status) or (
+            EXIT_CODES[rid % len(EXIT_CODES)] if status == "exited_early" else None)
         add(Referral, {
             "id": rid, "customer_id": customer_id, "organisation_id": oid, "programme_id": programme.id,
             "status": status, "adviser_id": adviser, "subcontractor_id": subcontractor,
             "eso_place": programme.eso_places == "always", "referred_at": referred_at, "referred_by_id": officer_id,
             "eligibility_confirmed_at": referred_at, "eligibility_confirmed_by_id": officer_id,
-            "started_on": started_on, "ended_on": ended_on, "exit_reason": exit_reason,
+            "started_on": started_on, "ended_on": ended_on, "exit_reason_code": exit_code,
+            "exit_reason_text": exit_reason if exit_code in ("other", "transferred") else None,
             "transferred_from_id": transferred_from,
         })
         steps = [(None, "referred", referred_at.date(), None)]

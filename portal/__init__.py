@@ -107,14 +107,14 @@ def register_blueprints(app):
     converters.register(app)  # before any route is added: rules bind their converters when added
     from portal.views import (
         admin, api, auth, caseload, cohorts, consents, customers, documents, employer_signing, health, home, hours,
-        in_work, inspection_reports, inspections, jobs, packs, plan_progress, plan_reviews, plan_signing, plans, policy,
-        queue, referrals, signing, staff, verify,
+        in_work, inspection_reports, inspections, jobs, mi, packs, plan_progress, plan_reviews, plan_signing, plans,
+        policy, queue, referrals, signing, staff, verify,
     )
     # imported for the routes they add to the plans, inspections and hours blueprints
     del plan_progress, plan_reviews, plan_signing, inspection_reports, jobs
 
     for module in (auth, home, queue, admin, staff, referrals, caseload, customers, consents, plans, documents, hours, cohorts,
-                   packs, inspections, policy, signing, verify, health, api, in_work, employer_signing):
+                   packs, inspections, mi, policy, signing, verify, health, api, in_work, employer_signing):
         app.register_blueprint(module.bp)
 
 

@@ -19,6 +19,7 @@ def register(app):
     app.cli.add_command(totp_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(mi_refresh_command)
 
 
 @click.command("worker")
@@ -63,9 +64,26 @@ def worker_command(burst, checkpoint_every, chain_every, reminders_every):
         threading.Thread(target=send_reminders_every,
                          args=(current_app._get_current_object(), reminders_every, threading.Event()),
                          name="work-queue-reminders", daemon=True).start()
+    mi_every = current_app.config["MI_REFRESH_EVERY"]
+    if mi_every and not burst:
+        # R-MI-1: the hours and on-programme summaries the MI pages read.
+        from portal.services.mi_summary import run_every as refresh_mi_every
+
+        threading.Thread(target=refresh_mi_every, args=(current_app._get_current_object(), mi_every, threading.Event()),
+                         name="mi-refresh", daemon=True).start()
     # SimpleWorker runs jobs in this process, inside this app context (no fork sharing database connections).
     # Sealing at agreement first (an adviser is waiting for it), then inspection packs.
     SimpleWorker([SEAL_QUEUE, QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
+
+
+@click.command("mi-refresh")
+@with_appcontext
+def mi_refresh_command():
+    """Rebuild the management-information summaries (R-MI-1). Run it from cron (hourly) where Redis is
+    absent; `flask --app portal worker` does it itself every MI_REFRESH_EVERY seconds."""
+    from portal.services.mi_summary import refresh
+
+    click.echo("MI summaries rebuilt." if refresh() else "Another refresh is running; nothing done.")
 
 
 @click.command("send-reminders")

@@ -98,6 +98,7 @@ def load_config(instance_path):
         "AUDIT_CHAIN_EVERY": float(env.get("AUDIT_CHAIN_EVERY", "2")),
         # R-REM-1: seconds between the worker's looks for work-queue emails that are due.
         "REMINDERS_EVERY": int(env.get("REMINDERS_EVERY", "3600")),
+        "MI_REFRESH_EVERY": int(env.get("MI_REFRESH_EVERY", "3600")),
     }
 
 

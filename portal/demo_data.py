@@ -210,15 +210,15 @@ def _walk(referral, state, referred_on, today, officer, adviser, organisations, 
         steps.append((ReferralStatus.REFERRED, ReferralStatus.STARTED, started_on, None, adviser))
         referral.started_on = started_on
     ended_on = min(today, started_on + timedelta(days=90))
-    reasons = {
-        ReferralStatus.COMPLETED: None,
-        ReferralStatus.EXITED_EARLY: "Moved out of the area",
-        ReferralStatus.TRANSFERRED: "Customer asked for a provider nearer home",
+    reasons = {  # R-EXIT-1: (code, words)
+        ReferralStatus.COMPLETED: ("programme_end", None),
+        ReferralStatus.EXITED_EARLY: ("moved_away", "Moved out of the area"),
+        ReferralStatus.TRANSFERRED: ("transferred", "Customer asked for a provider nearer home"),
     }
     if state in reasons:
-        steps.append((ReferralStatus.STARTED, state, ended_on, reasons[state], adviser))
+        steps.append((ReferralStatus.STARTED, state, ended_on, reasons[state][1], adviser))
         referral.ended_on = ended_on
-        referral.exit_reason = reasons[state]
+        referral.exit_reason_code, referral.exit_reason_text = reasons[state]
     referral.status = state
     for from_status, to_status, on, reason, who in steps:
         db.session.add(ReferralTransition(referral=referral, from_status=from_status, to_status=to_status,

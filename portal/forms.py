@@ -240,6 +240,16 @@ class StatusChangeForm(PortalForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
+class EndingForm(StatusChangeForm):
+    """Completion or early exit (R-EXIT-1): the choices are the active rows of `exit_reason`, set by the view;
+    the service checks the code, so an unknown one gets the same error as none."""
+
+    reason_code = RadioField("Why did the referral end?", widget=GovRadioInput(), choices=[], validate_choice=False)
+    reason = TextAreaField("Details", widget=GovCharacterCount(),
+                           description="Needed when you choose a reason that asks for details",
+                           validators=[Optional(), Length(max=500, message="Details must be 500 characters or fewer")])
+
+
 class StartForm(StatusChangeForm):
     cohort = SelectField("Club", widget=GovSelect(), choices=[], validate_choice=False,
                          description="Only clubs with a free place are listed")
@@ -283,3 +293,26 @@ class CaseloadFilterForm(PortalForm):
     adviser = SelectField("Adviser", widget=GovSelect(), choices=[], validate_choice=False)
     flag = SelectField("Needs attention", widget=GovSelect(), choices=[], validate_choice=False)
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+
+class MiFilterForm(PortalForm):
+    """The MI page's filters (a GET form: it changes nothing, so no CSRF token). R-MI-1."""
+
+    class Meta(PortalForm.Meta):
+        csrf = False
+
+    provider = SelectField("Provider", widget=GovSelect(), choices=[], validate_choice=False)
+    programme = SelectField("Programme", widget=GovSelect(), choices=[], validate_choice=False)
+    adviser = SelectField("Adviser", widget=GovSelect(), choices=[], validate_choice=False)
+    grain = SelectField("Figures by", widget=GovSelect(), validators=[InputRequired("Select month, quarter or year")],
+                        choices=[("month", "Month"), ("quarter", "Quarter"), ("year", "Year")])
+    date_from = GovDateField("From", validators=[InputRequired("Enter the first date")])
+    date_to = GovDateField("To", validators=[InputRequired("Enter the last date")])
+    submit = SubmitField("Show figures", widget=GovSubmitInput())
+
+    def validate_date_to(self, field):
+        if self.date_from.data and field.data:
+            if field.data < self.date_from.data:
+                raise ValidationError("The last date must be on or after the first date")
+            if (field.data - self.date_from.data).days > 6 * 366:
+                raise ValidationError("Choose at most six years")

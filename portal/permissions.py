@@ -45,6 +45,8 @@ class Permission(enum.StrEnum):
     INSPECT = "inspect"
     ANSWER_FINDINGS = "answer_findings"
     APPROVE_STRAND = "approve_strand"
+    VIEW_MI = "view_mi"
+    EXPORT_MI_EXTRACT = "export_mi_extract"
 
 
 ROLE_PERMISSIONS = {
@@ -60,10 +62,11 @@ ROLE_PERMISSIONS = {
         Permission.TRANSFER_REFERRAL,
         Permission.ASSIGN_CASELOAD, Permission.ASSIGN_SUBCONTRACTOR, Permission.VIEW_ACCESS_LOG,
         Permission.EXPORT_CASELOAD, Permission.BUILD_INSPECTION_PACK, Permission.ANSWER_FINDINGS,
+        Permission.VIEW_MI,  # R-MI-1: their own organisation's figures
     },
     Role.REFERRAL_OFFICER: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.CREATE_REFERRAL,
-        Permission.CONFIRM_ELIGIBILITY, Permission.TRANSFER_REFERRAL,
+        Permission.CONFIRM_ELIGIBILITY, Permission.TRANSFER_REFERRAL, Permission.VIEW_MI, Permission.EXPORT_MI_EXTRACT,
         # Subject access requests go through DWP (the controller; providers are processors).
         Permission.EXPORT_SUBJECT_ACCESS,
     },
@@ -72,13 +75,16 @@ ROLE_PERMISSIONS = {
     Role.INSPECTOR: {
         Permission.USE_PORTAL, Permission.VIEW_CUSTOMER, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_ACCESS_LOG,
         Permission.VIEW_DATA_POLICY, Permission.VIEW_PLAN, Permission.VIEW_HOURS, Permission.BUILD_INSPECTION_PACK,
-        Permission.INSPECT,
+        Permission.INSPECT, Permission.VIEW_MI, Permission.EXPORT_MI_EXTRACT,
     },
     # R-WC-1: reads the Work Choice customers' plans and records approvals of moves to longer-term support.
     Role.DISABILITY_EMPLOYMENT_ADVISER: {
         Permission.USE_PORTAL, Permission.VIEW_ALL_REFERRALS, Permission.VIEW_CUSTOMER, Permission.VIEW_PLAN,
         Permission.APPROVE_STRAND,
     },
+    # DWP staff who read management information across providers (R-MI-1): figures, the customers behind
+    # them as references only (the data policy has no rows for them), and the per-referral extract.
+    Role.DWP_MI: {Permission.USE_PORTAL, Permission.VIEW_MI, Permission.EXPORT_MI_EXTRACT},
     # Administrators run the service and see no customer's personal data.
     Role.ADMIN: {
         Permission.USE_PORTAL, Permission.MANAGE_ORGANISATIONS, Permission.MANAGE_DWP_ACCOUNTS, Permission.READ_OUTBOX,

@@ -33,7 +33,8 @@ init_keys(TEST_SIGNING_KEY_DIR, TEST_ROOT_KEY_DIR)
 TEST_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="portal-test-checkpoints-")
 atexit.register(shutil.rmtree, TEST_CHECKPOINT_DIR, ignore_errors=True)
 # Tables whose rows the migrations seed and the tests rely on.
-KEEP_TABLES = {"alembic_version", "programme", "policy_rule", "policy_version", "distance_domain", "minimum_wage_rate"}
+KEEP_TABLES = {"alembic_version", "programme", "policy_rule", "policy_version", "distance_domain", "minimum_wage_rate",
+               "exit_reason"}
 # The migrations' policy rows end at this id; rows a test adds are removed after it.
 SEEDED_POLICY_RULES = None
 

@@ -39,7 +39,7 @@ def make_organisation(name, codes=("SES",), *, accredited=True, prime=None, kind
 def make_user(email, role, organisation=None, *, password=PASSWORD, secret=TOTP_SECRET, enrolled=True, name=None):
     user = User(email=email, name=name or email.split("@")[0].replace(".", " ").title(), role=role,
                 organisation=organisation or (dwp_organisation() if role in (Role.ADMIN, Role.INSPECTOR, Role.REFERRAL_OFFICER,
-                                                                           Role.DISABILITY_EMPLOYMENT_ADVISER) else None),
+                                                                           Role.DISABILITY_EMPLOYMENT_ADVISER, Role.DWP_MI) else None),
                 password_hash=passwords.hash_password(password), password_changed_at=utcnow())
     if enrolled:
         user.totp_secret_encrypted = totp.encrypt_secret(secret)
@@ -77,7 +77,8 @@ def make_customer(organisation, code="SES", *, status=ReferralStatus.STARTED, ad
                                           to_status=ReferralStatus.STARTED, effective_on=referral.started_on))
     if status in (ReferralStatus.COMPLETED, ReferralStatus.EXITED_EARLY, ReferralStatus.TRANSFERRED):
         referral.ended_on = referral.started_on + timedelta(days=5)
-        referral.exit_reason = None if status == ReferralStatus.COMPLETED else "Moved away"
+        referral.exit_reason_code = {ReferralStatus.COMPLETED: "programme_end", ReferralStatus.EXITED_EARLY: "moved_away",
+                                     ReferralStatus.TRANSFERRED: "transferred"}[status]
     referral.status = status
     db.session.add(Appointment(customer=customer, referral=referral, location="Office",
                                starts_at=datetime.combine(referred_at.date() + timedelta(days=7), time(10), tzinfo=timezone.utc)))

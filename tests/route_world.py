@@ -154,4 +154,5 @@ QUERIES = {
     "plans.compare": lambda rw: {"from": rw.version.id, "to": rw.version.id},
     "hours.export": _range,
     "caseload.hours_export": _range,
+    "mi.customers": lambda rw: {"figure": "on_programme", "period": TODAY.replace(day=1).isoformat()},
 }

@@ -144,7 +144,8 @@ def test_r_elig_2_no_longer_eligible_before_the_start_means_cannot_start(client,
                                   "decision": "cannot_start"}).status_code == 302
     db.session.expire_all()
     referral = db.session.get(Referral, referral.id)
-    assert referral.status == ReferralStatus.EXITED_EARLY and "cannot start" in referral.exit_reason
+    assert referral.status == ReferralStatus.EXITED_EARLY and "cannot start" in referral.exit_reason_text \
+        and referral.exit_reason_code == "circumstances"
     assert start(client, customer, club).status_code == 200  # the start is refused
 
 

@@ -317,7 +317,7 @@ def earlier_referral_at_another_provider(world, customer):
     plan = plans.start_plan(customer=customer, referral=referral, by=adviser, customer_name="Canary Customer")
     plan.versions[0].aspirations = EARLIER_MARKERS["plan"]
     referral.status, referral.ended_on = ReferralStatus.EXITED_EARLY, today - timedelta(days=100)
-    referral.exit_reason = EARLIER_MARKERS["exit_reason"]
+    referral.exit_reason_code, referral.exit_reason_text = "other", EARLIER_MARKERS["exit_reason"]
     db.session.add(ReferralTransition(referral=referral, from_status=ReferralStatus.STARTED,
                                       to_status=ReferralStatus.EXITED_EARLY, effective_on=referral.ended_on,
                                       reason=EARLIER_MARKERS["exit_reason"]))

@@ -120,11 +120,13 @@ def test_error_summary_links_a_date_to_its_day_field(client, world):
 # R-REF-1 --------------------------------------------------------------------------------------
 
 
-def _post_status(client, customer, action, on, reason=None):
+def _post_status(client, customer, action, on, reason=None, reason_code=None):
     referral = customer.referrals[0]
     data = {"effective_on": [str(on.day), str(on.month), str(on.year)]}
     if reason is not None:
         data["reason"] = reason
+    if action != "start":  # R-EXIT-1: an ending takes a coded reason
+        data["reason_code"] = reason_code or ("other" if action == "exit" else "programme_end")
     return client.post(f"/customers/{customer.id}/referrals/{referral.id}/{action}", data=data)
 
 
@@ -144,7 +146,7 @@ def test_r_ref_1_an_early_exit_needs_a_reason_and_a_date(client, world):
     customer = world.customers["ses_started"]
     sign_in_as(client, world.users["ses_adviser"])
     page = _post_status(client, customer, "exit", date.today(), reason="").get_data(as_text=True)
-    assert "Enter the reason" in page
+    assert "Say what the reason was" in page
     page = client.post(f"/customers/{customer.id}/referrals/{customer.referrals[0].id}/exit",
                        data={"reason": "Moved away"}).get_data(as_text=True)
     assert "Enter the date" in page
@@ -152,7 +154,8 @@ def test_r_ref_1_an_early_exit_needs_a_reason_and_a_date(client, world):
     assert _post_status(client, customer, "exit", date.today(), reason="Found work elsewhere").status_code == 302
     referral = db.session.get(Referral, customer.referrals[0].id)
     db.session.refresh(referral)
-    assert referral.status == ReferralStatus.EXITED_EARLY and referral.exit_reason == "Found work elsewhere"
+    assert referral.status == ReferralStatus.EXITED_EARLY and referral.exit_reason_code == "other" \
+        and referral.exit_reason_text == "Found work elsewhere"
 
 
 def test_r_ref_1_no_future_dates_and_no_date_before_the_start(client, world):

@@ -90,6 +90,12 @@ MATRIX = {
     "GET /referrals/": "302 403 403 403 403 403 403 200 200 403 200",
     "GET /referrals/new": "302 403 403 403 403 403 403 200 403 403 403",
     "POST /referrals/<int:referral_id>/confirm-eligibility": "302 403 403 403 403 403 403  ok 403 403 403",
+    # Management information (R-MI-1): managers (their organisation, not a sub-contractor's), DWP referral
+    # officers and inspectors (their open inspections' providers); the per-referral extract for DWP roles only.
+    "GET /mi/": "302 403 200 403 403 403 200 200 200 403 403",
+    "GET /mi/figures.csv": "302 403 200 403 403 403 200 200 200 403 403",
+    "GET /mi/customers": "302 403 200 403 403 403 200 200 200 403 403",
+    "GET /mi/extract.csv": "302 403 403 403 403 403 403 200 200 403 403",
     # Caseload and staff.
     "GET /caseload/": "302 200 200 200 200 200 200 403 403 403 403",
     "GET /caseload/export.csv": "302 403 200 403 403 403 200 403 403 403 403",

@@ -13,6 +13,7 @@ from portal.models.inspection import (
 from portal.models.in_work import EmployerSigningLink, InWorkAgreement, InWorkCheck, InWorkSignature
 from portal.models.hours import Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, JobOutcome, MinimumWageRate, Mode, Source
 from portal.models.mail import OutboxMessage
+from portal.models.mi import MiPeriodCount, MiPeriodSummary, MiRefresh
 from portal.models.organisation import Organisation, OrganisationKind, organisation_programme
 from portal.models.plan import (
     AGREED_STATUSES, Barrier, DistanceAssessment, DistanceDomain, DistanceScore, FundingRequest, Milestone, Objective, Plan, PlanParty,
@@ -21,7 +22,7 @@ from portal.models.plan import (
 from portal.models.plan_progress import Progress, QualityCheck, StrandApproval, StrandStart
 from portal.models.policy import Access, Audience, Consent, ConsentKind, PolicyRule, PolicyVersion
 from portal.models.programme import Programme
-from portal.models.referral import Referral, ReferralStatus, ReferralTransition
+from portal.models.referral import ExitReason, Referral, ReferralStatus, ReferralTransition
 from portal.models.submission import FormSubmission
 from portal.models.user import Invitation, PasswordReset, Role, User, UserSession
 
@@ -38,6 +39,6 @@ __all__ = [
     "inspection_inspector", "inspection_programme",
     "Access", "ApiClient", "ApiToken", "Audience", "Consent", "ConsentKind", "IdempotencyRecord", "PolicyRule", "PolicyVersion",
     "Appointment", "AuditCheckpoint", "AuditEvent", "AuditEventCustomer", "Customer", "DwpRecord", "Invitation", "Organisation", "OrganisationKind",
-    "OutboxMessage", "PasswordReset", "Programme", "Referral", "ReferralStatus", "ReferralTransition", "Role",
+    "OutboxMessage", "PasswordReset", "Programme", "ExitReason", "MiPeriodCount", "MiPeriodSummary", "MiRefresh", "Referral", "ReferralStatus", "ReferralTransition", "Role",
     "User", "UserSession", "organisation_programme",
 ]

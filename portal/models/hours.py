@@ -103,6 +103,8 @@ class HoursEntry(db.Model):
         # The weeks with hours of a whole provider, read from the index alone (issue 13's overview).
         Index("ix_hours_entry_live_week", "referral_id", "week_start", postgresql_where=text("removed_at IS NULL"),
               sqlite_where=text("removed_at IS NULL")),
+        # R-MI-1: hours of participation by day, answered from the index alone.
+        Index("ix_hours_entry_on_referral", "on", "referral_id", "source", "quarters"),
         CheckConstraint("quarters > 0 AND quarters <= 96", name="quarter_hours_in_a_day"),
     )
 

@@ -1,6 +1,6 @@
 import enum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -44,6 +44,10 @@ class Referral(db.Model):
     __table_args__ = (
         Index("ix_referral_org_status", "organisation_id", "status"),
         Index("ix_referral_org_referred_at", "organisation_id", "referred_at"),
+        # R-MI-1: starters by start date, completers and exits by end date.
+        Index("ix_referral_org_started_on", "organisation_id", "started_on"),
+        Index("ix_referral_org_ended_on", "organisation_id", "ended_on"),
+        Index("ix_referral_started_on", "started_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +67,9 @@ class Referral(db.Model):
     eligibility_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     started_on = mapped_column(Date)
     ended_on = mapped_column(Date)
-    exit_reason: Mapped[str | None] = mapped_column(String(500))
+    # R-EXIT-1: a completion or early exit carries a coded reason (a row of `exit_reason`); "other" needs text.
+    exit_reason_code: Mapped[str | None] = mapped_column(ForeignKey("exit_reason.code"))
+    exit_reason_text: Mapped[str | None] = mapped_column(String(500))
     transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
 
     customer = relationship("Customer", back_populates="referrals")
@@ -74,9 +80,22 @@ class Referral(db.Model):
     referred_by = relationship("User", foreign_keys=[referred_by_id])
     eligibility_confirmed_by = relationship("User", foreign_keys=[eligibility_confirmed_by_id])
     transferred_from = relationship("Referral", remote_side=[id])
+    exit_reason = relationship("ExitReason")
     transitions = relationship(
         "ReferralTransition", back_populates="referral", order_by="ReferralTransition.recorded_at"
     )
+
+
+class ExitReason(db.Model):
+    """Why a referral ended (R-EXIT-1): data, not code. A new row appears on the forms and in the MI."""
+
+    __tablename__ = "exit_reason"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    needs_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ReferralTransition(db.Model):

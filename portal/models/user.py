@@ -15,6 +15,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     # R-WC-1 / IFS 21: the Jobcentre Plus Disability Employment Adviser approves moves to longer-term support.
     DISABILITY_EMPLOYMENT_ADVISER = "disability_employment_adviser"
+    # DWP staff who read management information across providers (R-MI-1), and nothing else.
+    DWP_MI = "dwp_mi"
 
     @property
     def label(self):
@@ -25,6 +27,7 @@ class Role(enum.StrEnum):
             "inspector": "DWP inspector",
             "admin": "System administrator",
             "disability_employment_adviser": "DWP Disability Employment Adviser",
+            "dwp_mi": "DWP management information",
         }[self.value]
 
     @property
@@ -33,7 +36,7 @@ class Role(enum.StrEnum):
 
     @property
     def is_dwp(self):
-        return self in (Role.REFERRAL_OFFICER, Role.INSPECTOR, Role.DISABILITY_EMPLOYMENT_ADVISER)
+        return self in (Role.REFERRAL_OFFICER, Role.INSPECTOR, Role.DISABILITY_EMPLOYMENT_ADVISER, Role.DWP_MI)
 
 
 class User(db.Model):

@@ -232,7 +232,8 @@ def pending_invitations(organisation_id=None, roles=None):
 
 def dwp_staff():
     return db.session.scalars(
-        select(User).where(User.role.in_([Role.REFERRAL_OFFICER, Role.DISABILITY_EMPLOYMENT_ADVISER, Role.INSPECTOR, Role.ADMIN])).order_by(User.name)
+        select(User).where(User.role.in_([Role.REFERRAL_OFFICER, Role.DISABILITY_EMPLOYMENT_ADVISER, Role.INSPECTOR,
+                                          Role.DWP_MI, Role.ADMIN])).order_by(User.name)
     ).all()
 
 

@@ -143,8 +143,10 @@ def record_circumstance_change(referral, *, kind, changed_on, decision, note, by
         reason = {CircumstanceDecision.LEAVE: "Circumstances changed; the customer chose to leave",
                   CircumstanceDecision.REFER_ON: "Moved out of the area; referred to the new area's provider",
                   CircumstanceDecision.CANNOT_START: "Circumstances changed before the start; cannot start"}[decision]
+        # R-EXIT-1: the coded reason the MI counts; the words say which change it was.
+        code = "moved_away" if decision == CircumstanceDecision.REFER_ON else "circumstances"
         referrals.change_status(referral, ReferralStatus.EXITED_EARLY, by=by, effective_on=max(changed_on, _earliest(referral)),
-                                reason=reason, today=today)
+                                reason=reason, reason_code=code, today=today)
     return change
 
 

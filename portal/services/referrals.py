@@ -10,7 +10,7 @@ from portal import audit, data_access, locks
 from portal.extensions import db
 from portal.models import Appointment, Customer, Organisation, Programme, Referral, ReferralStatus, ReferralTransition
 from portal.models.base import utcnow
-from portal.services import cohorts
+from portal.services import cohorts, exit_reasons
 from portal.services.eligibility import eligibility_problems, open_provision_problems
 
 UK = ZoneInfo("Europe/London")
@@ -168,8 +168,24 @@ def _check_date(referral, on, today):
         raise ReferralError(f"The date must be on or after {earliest.strftime('%-d %B %Y')}", field="effective_on")
 
 
-def change_status(referral, to_status, *, by, effective_on, reason=None, today=None, cohort=None):
-    """Move a referral along R-REF-1. An exit needs a reason and a date."""
+ENDINGS = (ReferralStatus.COMPLETED, ReferralStatus.EXITED_EARLY, ReferralStatus.TRANSFERRED)
+
+
+def _ending_reason(to_status, reason_code, reason):
+    """R-EXIT-1: the coded reason of an ending (a transfer's is always "transferred"), checked first."""
+    if to_status == ReferralStatus.TRANSFERRED:
+        if not reason:
+            raise ReferralError("Enter the reason", field="reason")
+        return exit_reasons.TRANSFERRED, reason
+    chosen, problems = exit_reasons.choose(reason_code, reason)
+    if problems:
+        field, message = problems[0]
+        raise ReferralError(message, field=field)
+    return chosen[0].code, chosen[1]
+
+
+def change_status(referral, to_status, *, by, effective_on, reason=None, reason_code=None, today=None, cohort=None):
+    """Move a referral along R-REF-1. An ending needs a date and a coded reason (R-EXIT-1)."""
     today = today or datetime.now(UK).date()
     if to_status not in TRANSITIONS.get(referral.status, set()):
         raise ReferralError(f"A referral that is {referral.status.label.lower()} cannot become {to_status.label.lower()}")
@@ -177,8 +193,8 @@ def change_status(referral, to_status, *, by, effective_on, reason=None, today=N
         raise ReferralError("Enter the date", field="effective_on")
     _check_date(referral, effective_on, today)
     reason = (reason or "").strip() or None
-    if to_status in (ReferralStatus.EXITED_EARLY, ReferralStatus.TRANSFERRED) and not reason:
-        raise ReferralError("Enter the reason", field="reason")
+    if to_status in ENDINGS:
+        reason_code, reason = _ending_reason(to_status, reason_code, reason)
     from_status = referral.status
     # R-REF-1: one move at a time. Two at the same instant (a double click, two colleagues) would both
     # see the old status, and two transfers would refer the customer on twice: the status is checked
@@ -198,12 +214,13 @@ def change_status(referral, to_status, *, by, effective_on, reason=None, today=N
         referral.started_on = effective_on
     else:
         referral.ended_on = effective_on
-        referral.exit_reason = reason
+        referral.exit_reason_code = reason_code
+        referral.exit_reason_text = reason
     db.session.add(ReferralTransition(referral=referral, from_status=from_status, to_status=to_status,
                                       effective_on=effective_on, reason=reason, recorded_by_id=by.id))
     audit.record(f"referral.{to_status.value}", customer_id=referral.customer_id, subject_type="referral",
                  subject_id=referral.id, detail={"from": from_status.value, "effective_on": effective_on,
-                                                 "reason": reason})
+                                                 "reason": reason, "reason_code": reason_code})
     referral.status = to_status
 
 

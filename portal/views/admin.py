@@ -14,7 +14,7 @@ from portal.views.helpers import add_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-DWP_ROLES = (Role.REFERRAL_OFFICER, Role.DISABILITY_EMPLOYMENT_ADVISER, Role.INSPECTOR, Role.ADMIN)
+DWP_ROLES = (Role.REFERRAL_OFFICER, Role.DISABILITY_EMPLOYMENT_ADVISER, Role.INSPECTOR, Role.DWP_MI, Role.ADMIN)
 MAIL_PURPOSES = {"invitation": "Invitation", "password_reset": "Password reset", "signing_link": "Signing link",
                  "plan_copy": "Copy of a plan"}
 

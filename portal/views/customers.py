@@ -10,12 +10,12 @@ from wtforms import SelectField
 
 from portal import audit, data_access, scope
 from portal.extensions import db
-from portal.forms import ConfirmForm, StartForm, StatusChangeForm, TransferForm
+from portal.forms import ConfirmForm, EndingForm, StartForm, StatusChangeForm, TransferForm
 from portal.hours_forms import CircumstanceForm
 from portal.models import Cohort, Referral, ReferralStatus, User
 from portal.permissions import Permission, has_permission, requires
 from portal.services import caseload as caseload_service
-from portal.services import cohorts, copies, jobs, organisations, outcomes, plans, referrals
+from portal.services import cohorts, copies, exit_reasons, jobs, organisations, outcomes, plans, referrals
 from portal.views.helpers import add_error
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -109,18 +109,24 @@ def change_status(customer_id, referral_id, action):
     referral = _referral_for(customer_id, referral_id)
     to_status, heading, date_label = ACTIONS[action]
     in_cohorts = action == "start" and cohorts.runs_in_cohorts(referral.programme)
-    form = StartForm() if in_cohorts else StatusChangeForm()
+    form = StartForm() if in_cohorts else (StatusChangeForm() if action == "start" else EndingForm())
+    if action != "start":
+        # R-EXIT-1: the list is the rows of `exit_reason`, so a new row is a new choice.
+        form.reason_code.choices = [(r.code, r.label) for r in exit_reasons.active_reasons()
+                                    if r.code != exit_reasons.TRANSFERRED]
     if in_cohorts:
         form.cohort.choices = [("", "Choose a club")] + [
             (str(c.id), f"{c.name} ({c.capacity - c.places_taken} of {c.capacity} places free)")
             for c in cohorts.cohorts_with_places(referral)]
     form.effective_on.label.text = date_label
     if action == "exit":
-        form.reason.label.text = "Why did they leave?"
+        form.reason_code.label.text = "Why did they leave?"
     if form.validate_on_submit():
         try:
             referrals.change_status(referral, to_status, by=current_user, effective_on=form.effective_on.data,
-                                    reason=form.reason.data, cohort=_chosen_cohort(form) if in_cohorts else None)
+                                    reason=form.reason.data, reason_code=getattr(form, "reason_code", None)
+                                    and form.reason_code.data,
+                                    cohort=_chosen_cohort(form) if in_cohorts else None)
             db.session.commit()
         except referrals.ReferralError as error:
             db.session.rollback()

@@ -14,6 +14,7 @@ START_PAGES = (
     (Permission.VIEW_CASELOAD, "queue.index"),  # R-REM-1: the work queue is the adviser's home
     (Permission.VIEW_ALL_REFERRALS, "referrals.index"),
     (Permission.MANAGE_ORGANISATIONS, "admin.organisations"),
+    (Permission.VIEW_MI, "mi.index"),
 )
 
 

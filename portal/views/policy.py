@@ -10,7 +10,7 @@ from portal.permissions import Permission, requires
 
 bp = Blueprint("policy", __name__)
 DWP_ROLES = {Role.REFERRAL_OFFICER.value, Role.DISABILITY_EMPLOYMENT_ADVISER.value, Role.INSPECTOR.value,
-             Role.ADMIN.value}
+             Role.DWP_MI.value, Role.ADMIN.value}
 
 
 def _own_organisations(user):
