@@ -84,6 +84,14 @@ REFERRAL_SCHEMA = {
         "started_on": {"type": "string", "format": "date", "nullable": True},
         "ended_on": {"type": "string", "format": "date", "nullable": True},
         "eligibility_confirmed": {"type": "boolean"},
+        "exit_reason": {"type": "object", "nullable": True,
+                        "description": "Why a completed or exited referral ended, as a code from the portal's list",
+                        "properties": {"code": {"type": "string"}, "label": {"type": "string"}}},
+        "outcomes": {"type": "array", "description": "Job outcomes, derived from the job and in-work hours records",
+                     "items": {"type": "object", "properties": {
+                         "kind": {"type": "string", "enum": ["job_start", "sustained_13", "sustained_26",
+                                                            "progression", "sep_reached"]},
+                         "label": {"type": "string"}, "occurred_on": {"type": "string", "format": "date"}}}},
     },
 }
 

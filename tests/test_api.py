@@ -240,3 +240,35 @@ def test_schemathesis_finds_no_server_error_in_the_served_openapi_document(app, 
     assert operations == 2  # POST and GET of referrals
     assert 422 in statuses  # generated bodies reached validation, not just the token check
     assert failures == []
+
+
+def test_r_exit_1_r_out_1_the_status_gives_the_coded_exit_reason_and_the_outcome_events(client, world, token):
+    """Issue 14: the DWP system that sent a referral reads how it ended (a code, never the provider's
+    words) and the job outcomes derived from the job record."""
+    from datetime import timedelta
+
+    from portal.models import InWorkJob, ReferralStatus
+    from portal.services import outcomes
+
+    created = post(client, token, referral_body(world)).get_json()
+    auth = {"Authorization": f"Bearer {token}"}
+    before = client.get(f"/api/v1/referrals/{created['id']}", headers=auth).get_json()
+    assert before["exit_reason"] is None and before["outcomes"] == []
+    referral = db.session.get(Referral, created["id"])
+    started = date.today() - timedelta(days=60)
+    referral.status, referral.started_on = ReferralStatus.EXITED_EARLY, started
+    referral.ended_on = date.today()
+    referral.exit_reason_code, referral.exit_reason_text = "other", "Private words of the provider"
+    db.session.add(InWorkJob(referral_id=referral.id, employer_name="Shop", employer_staff=8, job_title="Assistant",
+                             started_on=started + timedelta(days=7), recorded_by_id=world.users["ses_adviser"].id))
+    db.session.flush()
+    outcomes.refresh([referral.id])
+    db.session.commit()
+    got = client.get(f"/api/v1/referrals/{created['id']}", headers=auth)
+    body = got.get_json()
+    assert body["exit_reason"]["code"] == "other"
+    assert [(o["kind"], o["occurred_on"]) for o in body["outcomes"]] == [
+        ("job_start", (started + timedelta(days=7)).isoformat())]
+    assert "Private words" not in got.get_data(as_text=True)
+    documented = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Referral"]["properties"]
+    assert set(body) <= set(documented)

@@ -13,7 +13,7 @@ from portal import api_schema
 from portal.extensions import csrf, db
 from portal.models import IdempotencyRecord, Organisation, Programme, Referral
 from portal.permissions import Permission, public, requires_api_client
-from portal.services import referrals
+from portal.services import outcomes, referrals
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -62,6 +62,12 @@ def referral_json(referral):
         "started_on": referral.started_on.isoformat() if referral.started_on else None,
         "ended_on": referral.ended_on.isoformat() if referral.ended_on else None,
         "eligibility_confirmed": referral.eligibility_confirmed_at is not None,
+        # R-EXIT-1: the coded reason only; the provider's own words about the ending stay with the provider.
+        "exit_reason": ({"code": referral.exit_reason_code, "label": referral.exit_reason.label}
+                        if referral.exit_reason_code else None),
+        # R-OUT-1: job outcomes derived from the job and in-work hours records.
+        "outcomes": [{"kind": event.kind, "label": event.label, "occurred_on": event.occurred_on.isoformat()}
+                     for event in outcomes.events_for_referral(referral.id)],
     }
 
 
