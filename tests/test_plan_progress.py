@@ -302,3 +302,27 @@ def test_long_sentences_are_flagged_after_save_as_guidance_not_a_block(client, s
     # As they write: the form's text areas carry the hook of assets/plain-words.mjs.
     form = client.get(f"{base(customer, version)}/sections/needs").get_data(as_text=True)
     assert "data-plain-words" in form and "plain-words.mjs" in form
+
+
+def test_r_isp_11_the_documents_page_gives_a_copy_with_progress_and_the_original_stays_as_sealed(client, agreed):
+    import io
+    import zipfile
+
+    customer, plan, version = agreed
+    client.post(progress_url(customer, version, "objective", version.objectives[0].id), data={
+        "done_on": d(TODAY - timedelta(days=1)), "note": "Sent five applications"})
+    page = client.get(f"/customers/{customer.id}/plan/{version.id}/documents").get_data(as_text=True)
+    assert "With progress as at today" in page
+    original = client.get(f"/customers/{customer.id}/plan/{version.id}/documents/docx?format=standard&lang=en")
+    copy = client.get(f"/customers/{customer.id}/plan/{version.id}/documents/docx?format=standard&lang=en&progress=1")
+    assert copy.status_code == 200 and "progress" in copy.headers["Content-Disposition"]
+
+    def text(data):
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return package.read("word/document.xml").decode()
+
+    assert "Sent five applications" in text(copy.data) and "Sent five applications" not in text(original.data)
+    originals = {o.sha256 for o in db.session.scalars(select(DocumentOriginal)).all()}
+    import hashlib
+    assert hashlib.sha256(original.data).hexdigest() in originals
+    assert hashlib.sha256(copy.data).hexdigest() not in originals

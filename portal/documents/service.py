@@ -221,13 +221,20 @@ class Document:
     original: bool
 
 
-def document_for(version, *, reader, kind, document_format, lang):
+def document_for(version, *, reader, kind, document_format, lang, progress_on=None):
     """The document `reader` may have. Agreed versions give the sealed original unless the original
-    shows DWP-held data the reader's policy hides; then a copy made for the reader (R-DATA-1)."""
+    shows DWP-held data the reader's policy hides; then a copy made for the reader (R-DATA-1).
+    `progress_on` (an agreed version only) asks for a copy with the progress recorded as at that day
+    (R-ISP-11): progress is a record against the agreed plan, never part of the sealed original."""
     if kind not in KINDS or document_format not in FORMATS or lang not in LANGUAGES:
         raise ValueError("unknown document kind, format or language")
     name = filename(version.plan.customer.reference, version.number, kind, document_format, lang)
     seal = seal_of(version) if version.status.was_agreed else None
+    if progress_on is not None and version.status.was_agreed:
+        context = build_context(version, reader=reader, lang=lang, document_format=document_format,
+                                verification=seal.code if seal else None, progress_on=progress_on)
+        name = name.replace(f".{kind}", f"-progress-{progress_on.isoformat()}.{kind}")
+        return Document(render(context, kind), name, MEDIA_TYPES[kind], original=False)
     if seal is not None and _sees_what_author_saw(reader, version):
         original = original_for(version, seal, kind, document_format, lang)
         db.session.commit()

@@ -78,11 +78,13 @@ def download(customer_id, version_id, kind):
     lang = request.args.get("lang", preferred_lang)
     if kind not in documents.KINDS or document_format not in FORMATS or lang not in LANGUAGES:
         abort(404)
+    progress_on = datetime.now(UK).date() if request.args.get("progress") == "1" else None
     document = documents.document_for(version, reader=current_user, kind=kind, document_format=document_format,
-                                      lang=lang)
+                                      lang=lang, progress_on=progress_on)
     audit.record_and_commit("document.downloaded", customer_id=customer.id, subject_type="plan_version",
                             subject_id=version.id, detail={"kind": kind, "format": document_format, "language": lang,
-                                                           "original": document.original})
+                                                           "original": document.original,
+                                                           "progress": progress_on is not None})
     response = send_file(io.BytesIO(document.data), mimetype=document.media_type,
                          as_attachment=True, download_name=document.filename)
     response.headers["Cache-Control"] = "no-store"
