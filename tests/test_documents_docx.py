@@ -114,7 +114,7 @@ def test_easy_read_puts_a_picture_beside_each_part_heading(app_context):
     w = words("en")
     assert headings == [w["er_needs"], w["what_you_want"], w["er_hard"], w["er_steps"], w["er_help"],
                         w["er_milestones"], w["er_funding"], w["er_talk"], w["er_length"], w["er_permitted_work"],
-                        w["er_in_work"], w["doc_signed_heading"], w["doc_verify_heading"]]
+                        w["er_in_work"], w["support_network"], w["doc_signed_heading"], w["doc_verify_heading"]]
     assert not [p for p in document.paragraphs if p.style.name == "Heading 2"]
 
 

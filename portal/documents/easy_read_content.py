@@ -107,6 +107,19 @@ def _programme(t):
                                        "hours=step.hours or '–') }}")
             with part.each("check in in_work.checks"):
                 part.row("tick").para("{{ check }}")
+    # R-DATA-8: whom the customer agrees may be consulted; R-ISP-11: progress, in live copies only.
+    with t.when("support_network"):
+        with t.part("talk", "{{ w.support_network }}") as part:
+            cell = part.row("talk")
+            cell.para(said("{{ support_network.who }}"))
+            with cell.when("support_network.agreed"):
+                cell.para("{{ support_network.agreed }}")
+            with cell.when("support_network.withdrawn"):
+                cell.para("{{ support_network.withdrawn }}")
+    with t.when("progress"):
+        with t.part("tick", "{{ progress.heading }}") as part:
+            with part.each("line in progress.lines", empty=("tick", "{{ w.none_yet }}")):
+                part.row("tick").para("{{ line }}")
 
 
 def _signed(t):
