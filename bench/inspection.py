@@ -117,7 +117,9 @@ def main(argv=None):
     from portal import create_app
 
     app = create_app({"PORTAL_ENV": "development", "SQLALCHEMY_DATABASE_URI": args.database_url,
-                      "SECRET_KEY": bench.BENCH_SECRET_KEY, "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY})
+                      "SECRET_KEY": bench.BENCH_SECRET_KEY, "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY,
+                      # The migrations build indexes over 10 million rows: no request timeouts for them.
+                      "DB_STATEMENT_TIMEOUT_MS": 0, "DB_LOCK_TIMEOUT_MS": 0, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": 0})
     inspector_id, made = prepare(app)
     print(f"{'provider':32} {'referrals':>9} {'sample':>6}  {'page':22} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'CPU ms':>7} {'statements':>10}")

@@ -78,24 +78,30 @@ def _wc_plan(customer_id, plan_id, *, provider):
     return customer, plan, url_for("plans.work_choice", customer_id=customer.id, plan_id=plan.id)
 
 
+def _record(customer, form, back, write, *, field, done, title):
+    """The one shape of the Work Choice forms: once-only, the service's refusal on the form, else back."""
+    if form.validate_on_submit():
+        if repeat := repeated_post(form, back):
+            return repeat
+        try:
+            write()
+        except plans.PlanError as error:
+            db.session.rollback()
+            add_error(form, error.field or field, str(error))
+        else:
+            flash(done)
+            return redirect(back)
+    return _form_page(customer, form, title, back, caption=customer_name(customer))
+
+
 @bp.route("/<int:plan_id>/work-choice/strand", methods=["GET", "POST"])
 @requires(Permission.EDIT_PLAN)
 def record_strand(customer_id, plan_id):
     customer, plan, back = _wc_plan(customer_id, plan_id, provider=True)
     form = StrandForm()
-    if form.validate_on_submit():
-        if repeat := repeated_post(form, back):
-            return repeat
-        try:
-            strands.record_start(plan, strand=form.strand.data, started_on=form.started_on.data, by=current_user,
-                                 today=_uk_today())
-        except plans.PlanError as error:
-            db.session.rollback()
-            add_error(form, error.field or "strand", str(error))
-        else:
-            flash("Strand recorded")
-            return redirect(back)
-    return _form_page(customer, form, "Record a Work Choice strand", back, caption=customer_name(customer))
+    return _record(customer, form, back, lambda: strands.record_start(
+        plan, strand=form.strand.data, started_on=form.started_on.data, by=current_user, today=_uk_today()),
+        field="strand", done="Strand recorded", title="Record a Work Choice strand")
 
 
 @bp.route("/<int:plan_id>/work-choice/approval", methods=["GET", "POST"])
@@ -103,19 +109,9 @@ def record_strand(customer_id, plan_id):
 def approve_strand(customer_id, plan_id):
     customer, plan, back = _wc_plan(customer_id, plan_id, provider=False)
     form = ApprovalForm()
-    if form.validate_on_submit():
-        if repeat := repeated_post(form, back):
-            return repeat
-        try:
-            strands.approve(plan, approved_on=form.approved_on.data, note=form.note.data, by=current_user,
-                            today=_uk_today())
-        except plans.PlanError as error:
-            db.session.rollback()
-            add_error(form, error.field or "approved_on", str(error))
-        else:
-            flash("Approval recorded")
-            return redirect(back)
-    return _form_page(customer, form, "Approve a move to longer-term support", back, caption=customer_name(customer))
+    return _record(customer, form, back, lambda: strands.approve(
+        plan, approved_on=form.approved_on.data, note=form.note.data, by=current_user, today=_uk_today()),
+        field="approved_on", done="Approval recorded", title="Approve a move to longer-term support")
 
 
 @bp.route("/<int:plan_id>/work-choice/quality-check", methods=["GET", "POST"])
@@ -123,17 +119,6 @@ def approve_strand(customer_id, plan_id):
 def record_quality_check(customer_id, plan_id):
     customer, plan, back = _wc_plan(customer_id, plan_id, provider=True)
     form = QualityCheckForm()
-    if form.validate_on_submit():
-        if repeat := repeated_post(form, back):
-            return repeat
-        try:
-            strands.record_quality_check(plan, checked_on=form.checked_on.data, outcome=form.outcome.data,
-                                         by=current_user, today=_uk_today())
-        except plans.PlanError as error:
-            db.session.rollback()
-            add_error(form, error.field or "checked_on", str(error))
-        else:
-            flash("Quality check recorded")
-            return redirect(back)
-    return _form_page(customer, form, "Record a quality check of longer-term support", back,
-                      caption=customer_name(customer))
+    return _record(customer, form, back, lambda: strands.record_quality_check(
+        plan, checked_on=form.checked_on.data, outcome=form.outcome.data, by=current_user, today=_uk_today()),
+        field="checked_on", done="Quality check recorded", title="Record a quality check of longer-term support")
