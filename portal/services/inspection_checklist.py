@@ -79,7 +79,7 @@ def checklists(inspection, customer_ids, today):
 
 
 _VERSION_LOADS = (
-    selectinload(PlanVersion.plan), selectinload(PlanVersion.barriers), selectinload(PlanVersion.objectives),
+    selectinload(PlanVersion.plan), selectinload(PlanVersion.referral), selectinload(PlanVersion.barriers), selectinload(PlanVersion.objectives),
     selectinload(PlanVersion.support_items).selectinload(SupportItem.objectives), selectinload(PlanVersion.milestones), selectinload(PlanVersion.funding),
     selectinload(PlanVersion.taper_steps), selectinload(PlanVersion.parties),
     selectinload(PlanVersion.signatures).selectinload(Signature.party),
