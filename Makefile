@@ -18,7 +18,7 @@ JS := portal/static/govuk/govuk-frontend.min.js
 OWN_ASSETS := portal/static/favicon.svg portal/static/form-behaviour.mjs portal/static/plain-words.mjs portal/static/session-timeout.mjs portal/static/hours-total.mjs portal/static/pack-progress.mjs
 WELSH := portal/translations/cy/LC_MESSAGES/messages.mo
 
-.PHONY: run test install assets translations demo-data clean bench bench-faults
+.PHONY: run test install assets translations demo-data clean bench bench-faults mutation
 
 run: install assets
 	$(FLASK) db upgrade
@@ -86,5 +86,18 @@ bench: install
 bench-faults: install
 	$(VENV)/bin/python -m bench.faults $(BENCH_FAULTS_ARGS)
 
+# Issue 15's mutation testing of the rule modules (not part of `make test`; docs/mutation.md): a fresh
+# run in mutants/, then the count of each outcome and the surviving mutants.
+MUTATION_NAMES := 'portal.services.*' $(foreach f,_decide decisions_for _audiences audience_for \
+	_consenting_organisation_id mask_nino _masked may_see,'portal.data_access.x_$(f)__mutmut_*')
+MUTATION_MATCH := ^ *(portal\.services\.|portal\.data_access\.x_(_decide|decisions_for|_audiences|audience_for|_consenting_organisation_id|mask_nino|_masked|may_see)__mutmut_)
+
+mutation: install
+	rm -rf mutants && mkdir mutants
+	time $(VENV)/bin/mutmut run $(MUTATION_NAMES) > mutants/run.log 2>&1 || { tail -c 4000 mutants/run.log; exit 1; }
+	@$(VENV)/bin/mutmut results --all true 2>/dev/null | grep -E '$(MUTATION_MATCH)' > mutants/summary.txt
+	@echo "Mutants of the rule modules:"; sed 's/.*: //' mutants/summary.txt | sort | uniq -c
+	@echo "Survivors (each explained in docs/mutation.md):"; grep -v ': killed$$' mutants/summary.txt || true
+
 clean:
-	rm -rf $(VENV) node_modules portal/static instance/*.sqlite3 $(WELSH)
+	rm -rf mutants $(VENV) node_modules portal/static instance/*.sqlite3 $(WELSH)
