@@ -180,9 +180,10 @@ def downgrade():
                "(SELECT label FROM exit_reason WHERE exit_reason.code = referral.exit_reason_code))")
     op.execute("ALTER TABLE referral DROP COLUMN exit_reason_text")
     if _sqlite():
-        # SQLite cannot drop a column that holds a foreign key without rebuilding the table (see above):
-        # the code column stays, empty, and is harmless to the earlier schema.
-        op.execute("UPDATE referral SET exit_reason_code = NULL")
+        # A rebuild of `referral`: migrations/env.py runs every migration with SQLite's foreign keys off,
+        # so the DROP TABLE of the rebuild neither refuses nor cascades.
+        with op.batch_alter_table('referral', schema=None) as batch_op:
+            batch_op.drop_column('exit_reason_code')
     else:
         op.drop_constraint('fk_referral_exit_reason_code_exit_reason', 'referral', type_='foreignkey')
         op.execute("ALTER TABLE referral DROP COLUMN exit_reason_code")
