@@ -472,3 +472,28 @@ def test_r_isp_12_an_employer_left_on_an_old_plan_signs_as_the_employer_never_by
         "seen_hash": version.content_hash, "declaration": "y", "typed_name": "Pat Boss"})
     signature = db.session.scalar(select(Signature).where(Signature.party_id == employer.id))
     assert signature.method == SignatureMethod.EMPLOYER_IN_PERSON
+
+
+def test_r_isp_12_the_customer_reads_and_signs_the_agreement_in_welsh(client, in_work_plan):
+    """Customer-facing words exist in English and Welsh: the customer's own signing page of the agreement
+    (the fixed words Welsh, the adviser's words marked as English), and the Welsh declaration recorded."""
+    from portal.models import InWorkSignature
+
+    customer, plan = in_work_plan
+    sent_agreement(client, customer, plan)
+    url = f"{page_of(customer, plan)}/sign/customer"
+    english = client.get(url).get_data(as_text=True)
+    assert "Sign your in-work support agreement" in english and "Cymraeg" in english
+    welsh = client.get(url + "?lang=cy").get_data(as_text=True)
+    assert "Llofnodwch eich cytundeb cymorth mewn gwaith" in welsh and "Cyrraedd y gwaith" in welsh
+    assert 'lang="cy"' in welsh and 'lang="en"' in welsh  # the adviser's words inside the Welsh page
+    missing = client.post(url + "?lang=cy", data={"seen_hash": seen_hash(welsh), "typed_name": ""})
+    assert missing.status_code == 400 and "Ticiwch y blwch" in missing.get_data(as_text=True)
+    wrong = client.post(url + "?lang=cy", data={"seen_hash": seen_hash(welsh), "declaration": "y",
+                                                "typed_name": "Someone Else"})
+    assert wrong.status_code == 400
+    signed = client.post(url + "?lang=cy", data={"seen_hash": seen_hash(welsh), "declaration": "y",
+                                                 "typed_name": customer_name(plan)})
+    assert signed.status_code == 302
+    signature = db.session.scalars(select(InWorkSignature).where(InWorkSignature.party == "customer")).one()
+    assert signature.language == "cy" and signature.declaration.startswith("Rwyf wedi darllen")

@@ -188,7 +188,7 @@ def _same_name(a, b):
 
 
 def sign(agreement, party, *, method, typed_name, seen_hash, expected_name=None, signer_role=None, by=None,
-         language="en", ip_address=None, user_agent=None):
+         language="en", declaration=None, ip_address=None, user_agent=None):
     """R-ISP-12, R-SIGN-1: one party's agreement to the exact content they read; agreed when all three signed.
 
     `expected_name`: the name the typed one must match (R-SIGN-4) — the customer as recorded, the
@@ -222,7 +222,8 @@ def sign(agreement, party, *, method, typed_name, seen_hash, expected_name=None,
     if party not in unsigned_parties(agreement):
         raise AgreementError("This person has already signed this agreement")
     signature = InWorkSignature(agreement_id=agreement.id, party=party, method=method, typed_name=typed_name,
-                                signer_role=signer_role, content_hash=seen_hash, declaration=DECLARATIONS[party],
+                                signer_role=signer_role, content_hash=seen_hash,
+                                declaration=declaration or DECLARATIONS[party],
                                 language=language, recorded_by_id=by.id if by else None, ip_address=ip_address,
                                 user_agent=(user_agent or "")[:300] or None)
     db.session.add(signature)

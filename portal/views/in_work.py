@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 
 from portal import audit, scope
+from portal.customer_words import LANGUAGES, words
 from portal.documents import service as documents
 from portal.extensions import db
 from portal.in_work_forms import AgreementForm, CheckForm, LinkForm, LockForm, SignForm, StartForm, TaperForm
@@ -202,8 +203,13 @@ def sign(customer_id, plan_id, party):
     if agreement.status != VersionStatus.AWAITING_SIGNATURES or party not in in_work.unsigned_parties(agreement):
         flash("This agreement is not waiting for that signature")
         return _to_page(customer, plan)
+    # The customer reads and signs in English or Welsh (their words: portal/customer_words.py).
+    lang = request.args.get("lang") if party == "customer" and request.args.get("lang") in LANGUAGES else "en"
+    t = words(lang) | {"lang": lang} if party == "customer" else None
     form = SignForm()
-    form.declaration.label.text = in_work.DECLARATIONS[party]
+    form.declaration.label.text = t["iw_declaration"] if t else in_work.DECLARATIONS[party]
+    if t:
+        form.typed_name.label.text, form.submit.label.text = t["name_label"], t["iw_sign"]
     if request.method == "GET":
         form.seen_hash.data = agreement.content_hash
     if form.validate_on_submit():
@@ -211,16 +217,22 @@ def sign(customer_id, plan_id, party):
         try:
             in_work.sign(agreement, party, method=SIGN_AS[party], typed_name=form.typed_name.data,
                          signer_role=form.signer_role.data if party == "employer" else None,
-                         seen_hash=form.seen_hash.data, expected_name=expected, by=current_user,
+                         seen_hash=form.seen_hash.data, expected_name=expected, by=current_user, language=lang,
+                         declaration=form.declaration.label.text,
                          ip_address=request.remote_addr, user_agent=request.headers.get("User-Agent"))
         except in_work.AgreementError as error:
             db.session.rollback()
-            add_error(form, error.field or "typed_name", str(error))
+            field = error.field or "typed_name"
+            add_error(form, field, t["name_wrong"] if t and lang != "en" and field == "typed_name" else str(error))
         else:
             flash(f"The {party} has signed the in-work support agreement")
             return _to_page(customer, plan)
+    if t and lang != "en":
+        form.declaration.errors = [t["iw_declaration_missing"]] if form.declaration.errors else []
+        if form.typed_name.errors and not form.typed_name.data:
+            form.typed_name.errors = [t["name_missing"]]
     return render_template("views/in_work/sign.html", customer=customer, plan=plan, agreement=agreement,
-                           party=party, form=form, labels=plan_rules,
+                           party=party, form=form, labels=plan_rules, t=t, lang=lang,
                            employee=_customer_party_name(plan)), 400 if form.errors else 200
 
 
