@@ -330,3 +330,14 @@ def test_the_administrator_invites_dwp_mi_staff(client, world):
     assert response.status_code == 302
     invitation = db.session.scalar(select(Invitation).where(Invitation.email == "morgan@dwp.example"))
     assert invitation.role == Role.DWP_MI
+
+
+def test_r_mi_1_r_cust_1_a_merged_duplicate_customer_changes_no_figure(history, world):
+    """Migration 0015 merges a duplicate customer into the kept one: the duplicate's row stays (marked
+    merged_into) with no referral, and every figure, counted over referrals, stays as it was."""
+    before = _figures(world.users["officer"])
+    kept = history["r1"].customer
+    duplicate = _customer()
+    duplicate.merged_into_id = kept.id
+    db.session.commit()
+    assert _figures(world.users["officer"]) == before
