@@ -37,7 +37,27 @@ def field(paragraph, instruction, shown):
     paragraph._p.append(field)
 
 
-class TemplateWriter:
+class TagBlocks:
+    """`{% if %}` and `{% for %}` blocks around what the `with` body writes, in the writer's own kind of tag
+    (a paragraph's or a table row's); `otherwise` writes what a loop says when it has nothing."""
+
+    @contextmanager
+    def when(self, condition):
+        self.tag(f"if {condition}")
+        yield
+        self.tag("endif")
+
+    @contextmanager
+    def each(self, loop, empty=None):
+        self.tag(f"for {loop}")
+        yield
+        if empty:
+            self.tag("else")
+            self.otherwise(empty)
+        self.tag("endfor")
+
+
+class TemplateWriter(TagBlocks):
     """python-docx calls that write docxtpl tags: one tag per paragraph, one run per piece of text.
 
     `container` is the document or a table cell; `lang` is the template's language.
@@ -70,20 +90,8 @@ class TemplateWriter:
     def tag(self, statement):
         self.container.add_paragraph(f"{{%p {statement} %}}")
 
-    @contextmanager
-    def when(self, condition):
-        self.tag(f"if {condition}")
-        yield
-        self.tag("endif")
-
-    @contextmanager
-    def each(self, loop, empty=None):
-        self.tag(f"for {loop}")
-        yield
-        if empty:
-            self.tag("else")
-            self.para(empty)
-        self.tag("endfor")
+    def otherwise(self, empty):
+        self.para(empty)
 
     def table(self, caption, headings, loop, cells, widths=None):
         """A data table: a repeating header row, then one row per item ({%tr for %} rows of their own)."""
@@ -130,7 +138,7 @@ def _set_widths(table, widths):
             cell.width = width
 
 
-class EasyReadPart:
+class EasyReadPart(TagBlocks):
     """Rows of (picture | words). Paragraph and row tags (`{%p %}`, `{%tr %}`) work as in any table."""
 
     def __init__(self, writer, picture, heading):
@@ -154,20 +162,9 @@ class EasyReadPart:
     def tag(self, statement):
         self.table.add_row().cells[0].paragraphs[0].add_run(f"{{%tr {statement} %}}")
 
-    @contextmanager
-    def when(self, condition):
-        self.tag(f"if {condition}")
-        yield
-        self.tag("endif")
-
-    @contextmanager
-    def each(self, loop, empty=None):
-        self.tag(f"for {loop}")
-        yield
-        if empty:
-            self.tag("else")
-            self.row(empty[0]).para(empty[1])
-        self.tag("endfor")
+    def otherwise(self, empty):
+        """`empty`: (picture, words), a row of its own."""
+        self.row(empty[0]).para(empty[1])
 
     def finish(self):
         _set_widths(self.table, (PICTURE_COLUMN, WORDS_COLUMN))
