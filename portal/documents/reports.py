@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.customer_words import LANGUAGES
-from portal.documents import seal as sealing
 from portal.extensions import db
 from portal.models import DocumentOriginal, VersionSeal
 from portal.report_words import report_date, report_words
@@ -185,25 +184,18 @@ RENDERERS = {"pdf": render_report_pdf, "docx": render_report_docx}
 def seal_report(inspection, facts):
     """At closing: the report in both languages, Word and PDF, sealed once (a second close cannot happen:
     closing is claimed, portal/services/inspections.py)."""
-    from portal.documents.service import new_code
+    from portal.documents.service import new_code, store_original
 
     seal = VersionSeal(inspection_id=inspection.id, code=new_code())
     db.session.add(seal)
     db.session.flush()
+    reason = f"Inspection report of {facts.provider}, closed {facts.closed_on.isoformat()}"
     for lang in LANGUAGES:
         context = report_context(facts, lang, seal.code)
         for kind in KINDS:
-            data = RENDERERS[kind](context)
-            if kind == "pdf":
-                data = sealing.seal_pdf(data, reason=f"Inspection report of {facts.provider}, closed "
-                                                     f"{facts.closed_on.isoformat()}")
-            digest = sealing.sha256(data)
-            record, signature = sealing.sign_record({
-                "code": seal.code, "inspection_id": inspection.id, "kind": kind, "format": "standard",
-                "language": lang, "sha256": digest, "closed_on": facts.closed_on.isoformat()})
-            db.session.add(DocumentOriginal(seal_id=seal.id, kind=kind, document_format="standard", language=lang,
-                                            sha256=digest, size=len(data), content=data, record=record,
-                                            signature=signature))
+            store_original(seal, kind, RENDERERS[kind](context), document_format="standard", lang=lang,
+                           reason=reason, record={"inspection_id": inspection.id,
+                                                  "closed_on": facts.closed_on.isoformat()})
     db.session.flush()
     audit.record("inspection.report_sealed", subject_type="inspection", subject_id=inspection.id,
                  detail={"code": seal.code, "originals": [f"{k}/{lang}" for lang in LANGUAGES for k in KINDS]})

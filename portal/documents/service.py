@@ -89,18 +89,23 @@ def _make_original(seal, version, kind, document_format, lang, *, later, context
                   f"the version agreed on {_uk_date(version.agreed_at)}")
     else:
         reason = f"Individual Support Plan version {version.number} agreed on {_uk_date(version.agreed_at)}"
+    return store_original(seal, kind, data, document_format=document_format, lang=lang, reason=reason, record={
+        "plan_version_id": version.id, "version": version.number, "agreed_at": version.agreed_at.isoformat(),
+        "made_at": now.isoformat(), "sealed_as": "later copy" if later else "agreed", "reason": reason,
+    }, made_later=later, created_at=now)
+
+
+def store_original(seal, kind, data, *, document_format, lang, reason, record, **columns):
+    """The one way an original is made, a plan's or an inspection report's (R-SIGN-3): a PDF gets the
+    PAdES seal, the bytes' SHA-256 goes into the signed record with what they are, and both are stored."""
     if kind == "pdf":
         data = sealing.seal_pdf(data, reason=reason)
     digest = sealing.sha256(data)
-    record, signature = sealing.sign_record({
-        "code": seal.code, "plan_version_id": version.id, "version": version.number, "kind": kind,
-        "format": document_format, "language": lang, "sha256": digest,
-        "agreed_at": version.agreed_at.isoformat(), "made_at": now.isoformat(),
-        "sealed_as": "later copy" if later else "agreed", "reason": reason,
-    })
+    signed, signature = sealing.sign_record({"code": seal.code, "kind": kind, "format": document_format,
+                                             "language": lang, "sha256": digest, **record})
     original = DocumentOriginal(seal_id=seal.id, kind=kind, document_format=document_format, language=lang,
-                                sha256=digest, size=len(data), content=data, record=record, signature=signature,
-                                made_later=later, created_at=now)
+                                sha256=digest, size=len(data), content=data, record=signed, signature=signature,
+                                **columns)
     db.session.add(original)
     return original
 

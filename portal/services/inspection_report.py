@@ -5,7 +5,6 @@ Facts only, in no language: the document module (portal/documents/reports.py) wo
 or Welsh. Customers appear by reference, never by name: the report goes to the provider and DWP.
 """
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 
 from portal.services import inspection_checklist, inspection_review, inspections
@@ -101,8 +100,3 @@ def _finding_entry(finding):
         action_required=finding.action_required, due_on=finding.due_on,
         events=[(e.to_state.value, e.at, e.by.name, e.text, e.evidence_url) for e in finding.events])
 
-
-def how_chosen(rows):
-    """How many of the sample were drawn at random and how many added by hand."""
-    counts = Counter(row.how for row in rows)
-    return counts.get("random", 0), counts.get("by_hand", 0)
