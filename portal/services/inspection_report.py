@@ -18,9 +18,30 @@ RULE_ORDER = ("R-ISP-1", "R-ISP-2", "R-ISP-3", "R-ISP-4", "R-ISP-5", "R-ISP-7", 
 @dataclass
 class RuleResult:
     rule: str
+    question: str = ""
     passed: int = 0
     failed: int = 0
     not_applicable: int = 0
+
+    @property
+    def checked(self):
+        return self.passed + self.failed + self.not_applicable
+
+
+_TALLIES = {inspection_checklist.PASS: "passed", inspection_checklist.FAIL: "failed",
+            inspection_checklist.NOT_APPLICABLE: "not_applicable"}
+
+
+def results_by_rule(checklists):
+    """How many customers passed, failed or were not concerned by each rule, in RULE_ORDER (R-INSP-1):
+    for the checklists page and the closing report alike. `checklists`: each customer's checks."""
+    results = {rule: RuleResult(rule) for rule in RULE_ORDER}
+    for checks in checklists:
+        for check in checks:
+            result = results.setdefault(check.rule, RuleResult(check.rule))
+            result.question = result.question or check.question
+            setattr(result, _TALLIES[check.result], getattr(result, _TALLIES[check.result]) + 1)
+    return list(results.values())
 
 
 @dataclass
@@ -66,15 +87,9 @@ class ReportFacts:
 def report_facts(inspection, today):
     rows = inspections.sample_of(inspection)
     checked = inspection_checklist.checklists(inspection, [row.customer_id for row in rows], today)
-    results = {rule: RuleResult(rule) for rule in RULE_ORDER}
     sample = []
     for row in rows:
-        checks, _version, _referral = checked[row.customer_id]
-        for check in checks:
-            result = results.setdefault(check.rule, RuleResult(check.rule))
-            tally = {inspection_checklist.PASS: "passed", inspection_checklist.FAIL: "failed"}.get(
-                check.result, "not_applicable")
-            setattr(result, tally, getattr(result, tally) + 1)
+        checks = checked[row.customer_id][0]
         sample.append(SampleRow(row.customer.reference, row.programme.name, row.how,
                                 [c.rule for c in checks if c.result == inspection_checklist.FAIL]))
     sets, _by_programme = inspection_review.customer_sets(
@@ -88,7 +103,7 @@ def report_facts(inspection, today):
         population=population, seed=inspection.sample_seed,
         sizes=json.loads(inspection.sample_spec) if inspection.sample_spec else {},
         sampled_at=inspection.sampled_at, sample=sorted(sample, key=lambda r: r.reference),
-        results=list(results.values()),
+        results=results_by_rule(checks for checks, _version, _referral in checked.values()),
         findings=[_finding_entry(f) for f in of_inspection(inspection)],
     )
 

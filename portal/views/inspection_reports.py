@@ -28,17 +28,11 @@ def sample_checklist(inspection_id):
     rows = inspections.sample_of(inspection)
     ids = [row.customer_id for row in rows]
     checked = inspection_checklist.checklists(inspection, ids, today_uk())
-    by_rule = {}
-    for customer_id in ids:
-        for check in checked[customer_id][0]:
-            tally = by_rule.setdefault(check.rule, {"question": check.question, inspection_checklist.PASS: 0,
-                                                    inspection_checklist.FAIL: 0,
-                                                    inspection_checklist.NOT_APPLICABLE: 0})
-            tally[check.result] += 1
+    results = inspection_report.results_by_rule(checks for checks, _version, _referral in checked.values())
     names = data_access.visible_names(current_user, ids)
     # Rendered before the audit commit, which would expire every plan loaded above (a reload each).
     page = render_template("views/inspections/sample_checklist.html", inspection=inspection, rows=rows,
-                           checked=checked, names=names, by_rule=by_rule, rules=inspection_report.RULE_ORDER)
+                           checked=checked, names=names, results=results)
     if ids:
         audit.record_and_commit("inspection.sample_checklist_viewed", subject_type="inspection",
                                 subject_id=inspection.id, customer_ids=ids,
