@@ -22,29 +22,32 @@ def late_reviews(first_review_on, reviews, last_day):
     return late
 
 
+def _on_programme_in_period(started_on, ended_on, period_from, period_to):
+    """The part of the period under review the customer was on the programme, or None."""
+    if started_on is None:
+        return None
+    starts, ends = max(started_on, period_from), min(ended_on or period_to, period_to)
+    return Period(starts, ends) if starts <= ends else None
+
+
 def hours_gaps(started_on, ended_on, period_from, period_to, recorded_days, today):
     """R-HRS-1: the Mondays of weeks on the programme within the period under review with no hours
     recorded, through the same rule the advisers' weekly record uses (hours_rules.missing_weeks)."""
-    if started_on is None:
-        return []
-    starts = max(started_on, period_from)
-    ends = min(ended_on or period_to, period_to)
-    if starts > ends:
+    period = _on_programme_in_period(started_on, ended_on, period_from, period_to)
+    if period is None:
         return []
     recorded = {week_start(day) for day in recorded_days}
-    return [monday for monday in missing_weeks(Period(starts, ends), recorded, today)
+    return [monday for monday in missing_weeks(period, recorded, today)
             if monday + timedelta(days=6) >= period_from]
 
 
 def weeks_expected(started_on, ended_on, period_from, period_to, today):
     """R-HRS-1: how many weeks `hours_gaps` looks at; a referral with hours in fewer of them has a gap
     (the whole population's count, without reading every day: portal/services/inspection_review.py)."""
-    if started_on is None:
+    period = _on_programme_in_period(started_on, ended_on, period_from, period_to)
+    if period is None:
         return 0
-    starts, ends = max(started_on, period_from), min(ended_on or period_to, period_to)
-    if starts > ends:
-        return 0
-    first, last = weeks_looked_at(Period(starts, ends), today)
+    first, last = weeks_looked_at(period, today)
     return max(0, (last - first).days // 7 + 1)
 
 
