@@ -29,20 +29,10 @@ def record_progress(customer_id, version_id, kind, item_id):
         abort(403)
     back = url_for("plans.version", customer_id=customer.id, version_id=version.id) + "#progress"
     form = ProgressForm()
-    if form.validate_on_submit():
-        if repeat := repeated_post(form, back):
-            return repeat
-        try:
-            progress.record(version, kind, item, done_on=form.done_on.data, note=form.note.data, by=current_user,
-                            today=_uk_today())
-        except plans.PlanError as error:
-            db.session.rollback()
-            add_error(form, error.field or "done_on", str(error))
-        else:
-            flash("Progress recorded")
-            return redirect(back)
-    return _form_page(customer, form, KIND_TITLES[kind], back, subject=plans.row_label(item),
-                      caption=f"{customer_name(customer)}, plan version {version.number}")
+    return _record(customer, form, back, lambda: progress.record(
+        version, kind, item, done_on=form.done_on.data, note=form.note.data, by=current_user, today=_uk_today()),
+        field="done_on", done="Progress recorded", title=KIND_TITLES[kind], subject=plans.row_label(item),
+        caption=f"{customer_name(customer)}, plan version {version.number}")
 
 
 def _form_page(customer, form, title, back, *, subject="", caption=""):
@@ -78,8 +68,8 @@ def _wc_plan(customer_id, plan_id, *, provider):
     return customer, plan, url_for("plans.work_choice", customer_id=customer.id, plan_id=plan.id)
 
 
-def _record(customer, form, back, write, *, field, done, title):
-    """The one shape of the Work Choice forms: once-only, the service's refusal on the form, else back."""
+def _record(customer, form, back, write, *, field, done, title, subject="", caption=None):
+    """The one shape of these forms: once-only, the service's refusal on the form, else back."""
     if form.validate_on_submit():
         if repeat := repeated_post(form, back):
             return repeat
@@ -91,7 +81,8 @@ def _record(customer, form, back, write, *, field, done, title):
         else:
             flash(done)
             return redirect(back)
-    return _form_page(customer, form, title, back, caption=customer_name(customer))
+    return _form_page(customer, form, title, back, subject=subject,
+                      caption=customer_name(customer) if caption is None else caption)
 
 
 @bp.route("/<int:plan_id>/work-choice/strand", methods=["GET", "POST"])
