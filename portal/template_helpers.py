@@ -7,6 +7,7 @@ from govuk_frontend_wtf.main import wtforms_errors
 from wtforms import DateField
 
 from portal.customer_words import date_in, words
+from portal.navigation import service_navigation
 from portal.permissions import Permission, has_permission
 from portal.services.hours_rules import hours_text
 from portal.services.job_rules import money_text
@@ -72,4 +73,5 @@ def register(app):
     app.add_template_filter(hours)
     app.add_template_global(form_errors)
     app.add_template_global(can)
+    app.add_template_global(service_navigation)
     app.add_template_global(date.today, "today")
