@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import false, func, not_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -22,7 +22,7 @@ from portal.models import (
     PolicyVersion, Programme, Referral, Role,
 )
 from portal.models.base import utcnow
-from portal.scope import open_referral_scope, referral_scope
+from portal.scope import OPEN_STATUSES, open_referral_scope, referral_scope
 
 # (field, label) in the order a customer page shows them.
 DWP_FIELDS = (
@@ -104,8 +104,18 @@ _PROCESS_POLICY = {}
 _PROCESS_POLICY_LOCK = threading.Lock()
 
 
+class _PolicyRules(defaultdict):
+    """{(field, audience): [(programme id, accredited, access, description)]}, with the decisions made from
+    them so far: the same few combinations of field, audiences, programmes and accreditation come up on
+    every page, and a new version of the policy is a new object (issue 18)."""
+
+    def __init__(self):
+        super().__init__(list)
+        self.decided = {}
+
+
 def _load_rules():
-    rules = defaultdict(list)
+    rules = _PolicyRules()
     for rule in db.session.scalars(select(PolicyRule).options(joinedload(PolicyRule.programme))):
         rules[(rule.field, rule.audience)].append(
             (rule.programme_id, rule.accredited, rule.access, describe_rule(rule)))
@@ -118,7 +128,10 @@ def _rules():
     cached = g.get("_policy_rules") if has_app_context() else None
     if cached is not None:
         return cached
-    version = db.session.scalar(select(PolicyVersion.version).where(PolicyVersion.id == 1))
+    # The session check reads the version with the signed-in user (portal/security/sessions.py).
+    version = g.get("policy_version") if has_app_context() else None
+    if version is None:
+        version = db.session.scalar(select(PolicyVersion.version).where(PolicyVersion.id == 1))
     key = str(db.engine.url)
     held = _PROCESS_POLICY.get(key)
     if version is not None and held is not None and held[0] == version:
@@ -148,9 +161,18 @@ class Decision:
 
 def _decide(field_name, audience_rows, programme_ids, accredited):
     """The most restrictive of the rows that match, or hidden when none does."""
+    rules = _rules()
+    key = (field_name, audience_rows, frozenset(programme_ids), accredited)
+    decision = rules.decided.get(key)
+    if decision is None:
+        decision = rules.decided[key] = _decide_from(rules, field_name, audience_rows, programme_ids, accredited)
+    return decision
+
+
+def _decide_from(rules, field_name, audience_rows, programme_ids, accredited):
     matched = []
     for audience in audience_rows:
-        for programme_id, rule_accredited, access, text in _rules().get((field_name, audience), ()):
+        for programme_id, rule_accredited, access, text in rules.get((field_name, audience), ()):
             if programme_id is not None and programme_id not in programme_ids:
                 continue
             if rule_accredited is not None and rule_accredited != accredited:
@@ -204,10 +226,25 @@ def _health_consents(user, customer_id):
     ).all()
 
 
-def decisions_for(user, customer_id):
+def programmes_of_referrals(user, referrals):
+    """`programmes_in_scope` from the customer's referrals in the user's scope, when the page has them."""
+    if not _audiences(user):
+        return set()
+    provider = audience_for(user) in (Audience.PROVIDER, Audience.SUBCONTRACTOR)
+    return {r.programme_id for r in referrals if not provider or r.status in OPEN_STATUSES}
+
+
+def programmes_in_scope(user, customer_id):
+    """The programmes through which this user sees this customer: give it to `visible_record` and
+    `earlier_referrals` when a page calls both, so that it is read once."""
+    return _programmes_in_scope(user, [customer_id]).get(customer_id, set()) if _audiences(user) else set()
+
+
+def decisions_for(user, customer_id, programme_ids=None):
     """{field: (Access actually applied, reasons)} for one user and customer."""
     audiences = _audiences(user)
-    programme_ids = _programmes_in_scope(user, [customer_id]).get(customer_id, set()) if audiences else set()
+    if programme_ids is None:
+        programme_ids = programmes_in_scope(user, customer_id)
     if audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER):
         programme_ids = programme_ids or {None}
     if not programme_ids:
@@ -315,13 +352,13 @@ def _appointments(user, customer_id):
     return [{"starts_at": a.starts_at, "location": a.location, "details": a.details} for a in rows]
 
 
-def visible_record(user, customer):
+def visible_record(user, customer, programme_ids=None):
     """What this user may see of this customer's DWP-held data, and why."""
     record = db.session.get(DwpRecord, customer.id)
     view = DwpView(customer_id=customer.id)
     if record is None:
         return view
-    for name, (access, reasons) in decisions_for(user, customer.id).items():
+    for name, (access, reasons) in decisions_for(user, customer.id, programme_ids).items():
         view.reasons[name] = reasons
         if access == Access.HIDDEN:
             continue
@@ -503,7 +540,7 @@ def subject_access_versions(customer_id):
     return [(row.version, row.recorded_at, row.superseded_at, row.source, row.facts) for row in rows]
 
 
-def earlier_referrals(user, customer_id):
+def earlier_referrals(user, customer_id, programme_ids=None):
     """R-CUST-1: the customer's referrals outside the user's own scope (at other providers), as far as
     the policy shows them: programme, dates and status, and the provider only where a row allows it.
     Never the earlier provider's plans, notes or exit reasons. Returns (rows, fields shown)."""
@@ -511,7 +548,8 @@ def earlier_referrals(user, customer_id):
     if not audiences:
         return [], []
     dwp = audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER)
-    programme_ids = _programmes_in_scope(user, [customer_id]).get(customer_id, set())
+    if programme_ids is None:
+        programme_ids = programmes_in_scope(user, customer_id)
     if dwp:
         programme_ids = programme_ids or {None}
     if not programme_ids:
@@ -527,7 +565,9 @@ def earlier_referrals(user, customer_id):
         .join(Programme, Programme.id == Referral.programme_id)
         .join(Organisation, Organisation.id == Referral.organisation_id)
         .where(Referral.customer_id == customer_id,
-               Referral.id.not_in(select(Referral.id).where(referral_scope(user)).correlate(None)))
+               # Outside the user's scope: the condition tested on the customer's own few rows, not a
+               # list of every referral the user's organisation holds.
+               not_(func.coalesce(referral_scope(user), false())))
         .order_by(Referral.referred_at.desc(), Referral.id.desc())).all()
     with_provider = "earlier_referral_providers" in shown
     return [{"id": rid, "status": status, "referred_at": referred_at, "started_on": started_on,

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from flask import abort
 from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.extensions import db
@@ -79,6 +80,21 @@ def referral_or_404(user, referral_id):
     if referral is None:
         _refuse("referral", referral_id, Referral)
     return referral
+
+
+def customer_and_referrals_or_404(user, customer_id, options=()):
+    """(customer, their referrals in the user's scope) in one statement, for a page that shows both: the
+    customer is in scope exactly when one of their referrals is (`customer_scope`). 404 as
+    `customer_or_404` when none is."""
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(Referral.customer_id == customer_id, referral_scope(user))
+        .options(joinedload(Referral.customer), *options)
+        .order_by(Referral.referred_at.desc())
+    ).unique().all()
+    if not referrals:
+        _refuse("customer", customer_id, Customer)
+    return referrals[0].customer, referrals
 
 
 def referrals_in_scope(user, customer, options=()):

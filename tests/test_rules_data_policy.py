@@ -17,8 +17,13 @@ PROVIDER, SUB, OFFICER, INSPECTOR = Audience.PROVIDER, Audience.SUBCONTRACTOR, A
 @pytest.fixture
 def policy(monkeypatch):
     """{(field, audience): [(programme_id, accredited, access, text)]}, as `_rules()` returns it."""
-    rows = {}
-    monkeypatch.setattr(data_access, "_rules", lambda: rows)
+    rows = data_access._PolicyRules()
+
+    def rules():
+        rows.decided.clear()  # the tests change rows between decisions; a real change is a new object
+        return rows
+
+    monkeypatch.setattr(data_access, "_rules", rules)
     return rows
 
 

@@ -1,4 +1,7 @@
 """The portal's tables. Import models from here."""
+from sqlalchemy import exists
+from sqlalchemy.orm import column_property
+
 from portal.models.api import ApiClient, ApiToken, IdempotencyRecord
 from portal.models.audit import AuditCheckpoint, AuditEvent, AuditEventCustomer
 from portal.models.cohort import CircumstanceChange, CircumstanceDecision, CircumstanceKind, Cohort, CohortPlace
@@ -25,6 +28,15 @@ from portal.models.programme import Programme
 from portal.models.referral import ExitReason, Referral, ReferralStatus, ReferralTransition
 from portal.models.submission import FormSubmission
 from portal.models.user import Invitation, PasswordReset, Role, User, UserSession
+
+# Whether any of the organisation's programmes runs in job clubs (cohorts): read with the organisation,
+# which comes with the signed-in user's session, instead of a lazy load of its programmes on every page
+# that draws the menu (issue 18).
+Organisation.runs_cohorts = column_property(
+    exists().where(organisation_programme.c.organisation_id == Organisation.id,
+                   organisation_programme.c.programme_id == Programme.id,
+                   Programme.cohort_size != 0, Programme.cohort_weeks != 0).correlate_except(organisation_programme,
+                                                                                              Programme))
 
 __all__ = [
     "CopyMethod", "CustomerCopy", "DocumentOriginal", "InspectionPack", "PackStatus", "RateLimitHit", "VersionSeal",

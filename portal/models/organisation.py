@@ -49,9 +49,7 @@ class Organisation(db.Model):
     def is_subcontractor(self):
         return self.prime_id is not None
 
-    @property
-    def runs_cohorts(self):
-        return any(p.cohort_size and p.cohort_weeks for p in self.programmes)
+    # runs_cohorts: a column worked out by the database, defined in portal/models/__init__.py.
 
     @property
     def is_provider(self):

@@ -7,13 +7,13 @@ on the server, whatever the cookie says.
 """
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import User, UserSession
+from portal.models import PolicyVersion, User, UserSession
 from portal.models.base import utcnow
 from portal.security.tokens import new_token, token_hash
 
@@ -42,20 +42,25 @@ def sign_in(user):
     login_user(user)
 
 
+_SESSION_USER = (
+    select(UserSession, User, select(PolicyVersion.version).where(PolicyVersion.id == 1).scalar_subquery())
+    .join(User, User.id == UserSession.user_id)
+    .options(joinedload(User.organisation))
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def load_user_for_token(token):
     """Flask-Login's user loader: the user of a live session, or None."""
     if not token:
         return None
-    # The user's organisation comes in the same statement: permissions and the data policy ask for it.
-    row = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .options(joinedload(User.organisation))
-        .where(UserSession.token_hash == token_hash(token))
-    ).first()
+    # The user's organisation comes in the same statement: permissions and the data policy ask for it;
+    # so does the data policy's version number, which tells whether this process's copy is current.
+    row = db.session.execute(_SESSION_USER, {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
-    user_session, user = row
+    user_session, user, policy_version = row
+    g.policy_version = policy_version
     now = utcnow()
     config = current_app.config
     if user_session.ended_at is not None or not user.is_enabled:

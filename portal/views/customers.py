@@ -37,13 +37,13 @@ REFERRAL_PAGE_LOADS = (joinedload(Referral.programme), joinedload(Referral.advis
 @bp.route("/<int:customer_id>")
 @requires(Permission.VIEW_CUSTOMER)
 def show(customer_id):
-    customer = scope.customer_or_404(current_user, customer_id)
-    record = data_access.visible_record(current_user, customer)
-    customer_referrals = scope.referrals_in_scope(current_user, customer, REFERRAL_PAGE_LOADS)
+    customer, customer_referrals = scope.customer_and_referrals_or_404(current_user, customer_id, REFERRAL_PAGE_LOADS)
+    programme_ids = data_access.programmes_of_referrals(current_user, customer_referrals)
+    record = data_access.visible_record(current_user, customer, programme_ids)
     advisers = caseload_service.advisers_for(current_user) if has_permission(current_user, Permission.ASSIGN_CASELOAD) else []
     subcontractors = (current_user.organisation.subcontractors
                       if has_permission(current_user, Permission.ASSIGN_SUBCONTRACTOR) else [])
-    earlier, earlier_fields = data_access.earlier_referrals(current_user, customer.id)
+    earlier, earlier_fields = data_access.earlier_referrals(current_user, customer.id, programme_ids)
     dwp_versions = data_access.record_history(customer.id) if current_user.role.is_dwp else []
     html = render_template("views/customers/show.html", customer=customer, record=record,
                            referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
