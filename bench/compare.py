@@ -29,6 +29,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 import bench
 from bench.run import bench_pages, free_port, measure, request, sign_in, stop
 
@@ -89,11 +91,12 @@ def memory_kb(pid):
 class LockSampler(threading.Thread):
     """Polls pg_locks (PostgreSQL 14+: waitstart) for backends waiting on a lock in this database."""
 
-    def __init__(self, database_url, every=0.01):
+    def __init__(self, database_url, every=0.01, databases=()):
         super().__init__(daemon=True)
         from sqlalchemy import create_engine
 
         self.engine = create_engine(database_url)
+        self.databases = list(databases) or [self.engine.url.database]
         self.every, self.label, self.seen = every, "", {}  # label: [samples, with a waiter, longest ms]
         self.stopping = threading.Event()
 
@@ -105,7 +108,7 @@ class LockSampler(threading.Thread):
                 rows = connection.execute(text(
                     "SELECT extract(epoch FROM clock_timestamp() - l.waitstart) * 1000 FROM pg_locks l "
                     "JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND l.waitstart IS NOT NULL "
-                    "AND a.datname = current_database()")).all()
+                    "AND a.datname = ANY(:databases)"), {"databases": self.databases}).all()
                 connection.rollback()
                 seen = self.seen.setdefault(self.label, [0, 0, 0.0])
                 seen[0] += 1
@@ -155,6 +158,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", bench.DEFAULT_DATABASE_URL))
     parser.add_argument("--before-root", required=True, help="a checkout of the code to compare against")
+    parser.add_argument("--before-database-url",
+                        help="the before tree's own copy of the data, migrated to ITS head (default: the same database)")
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--pages", default=";".join(KEY_PAGES), help="page names separated by ;")
@@ -168,16 +173,20 @@ def main(argv=None):
            "TOTP_ENCRYPTION_KEY": bench.BENCH_TOTP_ENCRYPTION_KEY, "DATABASE_URL": args.database_url,
            "FLASK_DEBUG": "0", "AUDIT_CHECKPOINT_DIR": tempfile.mkdtemp(prefix="bench-checkpoints-")}
     env.pop("TEST_DATABASE_URL", None)
+    urls = {"before": args.before_database_url or args.database_url, "after": args.database_url}
     logs = ROOT / "instance"
     logs.mkdir(exist_ok=True)
     servers, results, memory = {}, {}, {}
-    sampler = LockSampler(args.database_url)
+    sampler = LockSampler(args.database_url, databases={make_url(u).database for u in urls.values()})
     try:
         servers["trivial"] = (gunicorn(ROOT, "bench.trivial_app:app", port := free_port(), env,
                                        logs / "compare-trivial.log"), port)
         for name, root in trees.items():
-            servers[name] = (gunicorn(root, "wsgi:app", port := free_port(), env, logs / f"compare-{name}.log"), port)
+            servers[name] = (gunicorn(root, "wsgi:app", port := free_port(), dict(env, DATABASE_URL=urls[name]),
+                                      logs / f"compare-{name}.log"), port)
         cookie = sign_in(servers["after"][1], args.database_url)
+        if urls["before"] != urls["after"]:
+            _copy_session(args.database_url, urls["before"])
         print(f"{customers:,} customers; signed in once, the cookie serves both trees.", flush=True)
         targets = [("trivial route", "trivial", ["/"], "Hello")]
         for page in pages:
@@ -202,8 +211,26 @@ def main(argv=None):
         locks = sampler.finish() if sampler.is_alive() else None
         for process, _port in servers.values():
             stop(process)
-    counts = {tree: statements(root, args.database_url) for tree, root in trees.items()}
+    counts = {tree: statements(root, urls[tree]) for tree, root in trees.items()}
     report(args, customers, clients, pages, results, counts, memory, locks)
+
+
+def _copy_session(from_url, to_url):
+    """The bench adviser's newest session, copied to the before tree's database (the same ids: it is a copy
+    of the same data), so that one cookie serves both trees."""
+    from sqlalchemy import create_engine, text
+
+    columns = "token_hash, user_id, created_at, last_seen_at"
+    source, target = create_engine(from_url), create_engine(to_url)
+    with source.connect() as connection:
+        row = connection.execute(text(
+            "SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at FROM user_session s JOIN user_account u ON u.id = s.user_id WHERE u.email = :e "
+            "ORDER BY s.created_at DESC LIMIT 1"), {"e": bench.BENCH_EMAIL}).one()
+    with target.begin() as connection:
+        connection.execute(text(f"INSERT INTO user_session ({columns}) VALUES (:t, :u, :c, :l)"),
+                           dict(zip("tucl", row)))
+    source.dispose()
+    target.dispose()
 
 
 def _behind_haproxy(pool, env, logs, paths, cookie, args, clients, sampler):
