@@ -583,3 +583,21 @@ def policy_matrix():
     rules = db.session.scalars(select(PolicyRule).outerjoin(Programme, Programme.id == PolicyRule.programme_id)
                                .order_by(PolicyRule.audience, Programme.code, PolicyRule.accredited)).all()
     return rules
+
+
+def visible_name(user, customer_id, referrals, default=None):
+    """visible_names for one customer, the programmes taken from `referrals`, the caller's referrals of
+    that customer in the user's scope (scope.customer_and_referrals_or_404), not read again (issue 18)."""
+    audiences = _audiences(user)
+    if not audiences:
+        return default
+    dwp = audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER)
+    programmes = programmes_of_referrals(user, [r for r in referrals if r.customer_id == customer_id])
+    if not (dwp or programmes):
+        return default
+    accredited = bool(user.organisation and user.organisation.security_accredited)
+    if _decide("name", audiences, programmes or {None}, accredited).access not in (Access.FULL, Access.WITH_CONSENT):
+        return default
+    row = db.session.execute(select(DwpRecord.first_name, DwpRecord.last_name)
+                             .where(DwpRecord.customer_id == customer_id)).first()
+    return f"{row[0]} {row[1]}" if row is not None else default

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from portal import data_access
 from portal.extensions import db
 from portal.models import Access, Audience, Consent, PolicyRule, Programme
 from tests.factories import make_customer, sign_in_as
@@ -139,3 +140,20 @@ def test_r_data_1_only_the_data_access_module_reads_dwp_held_data():
         if "dwp_record" in path.read_text():
             readers.append(str(path.relative_to(ROOT)))
     assert readers == []
+
+
+def test_one_customers_name_from_the_callers_referrals_agrees_with_visible_names(world):
+    """Issue 18: the plan version page names the customer from the referrals it has already read;
+    every role, every customer state, the same answer as visible_names."""
+    from portal import scope
+    from portal.models import Customer
+
+    for user in world.users.values():
+        for customer in world.customers.values():
+            if scope.customer_or_none(user, customer.id) is None:
+                continue
+            _customer, referrals = scope.customer_and_referrals_or_404(user, customer.id)
+            assert _customer is customer
+            expected = data_access.visible_names(user, [customer.id]).get(customer.id, "absent")
+            assert data_access.visible_name(user, customer.id, referrals, "absent") == expected, (user.email, customer)
+    assert db.session.scalar(db.select(db.func.count(Customer.id))) > 5

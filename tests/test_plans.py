@@ -77,6 +77,21 @@ def test_task_list_shows_each_sections_status(client, started):
     assert re.search(r"Needs assessment.*?Completed", page, re.S)
 
 
+def test_the_task_list_links_a_section_only_for_who_may_open_it(client, world, started):
+    """The adviser holding the referral opens every section; an inspector reads the draft's list with
+    the single-value sections unlinked (their forms are the editor's) and the lists linked."""
+    customer, _plan, version = started
+    page = client.get(base(customer, version)).get_data(as_text=True)
+    assert f'href="{base(customer, version)}/sections/needs" aria-describedby="plan-sections-1-status"' in page
+    sign_in_as(client, world.users["inspector"])
+    page = client.get(base(customer, version)).get_data(as_text=True)
+    assert re.search(r'<li class="govuk-task-list__item">\s*<div class="govuk-task-list__name-and-hint">\s*'
+                     r'<div>\s*Needs assessment\s*</div>', page)
+    assert "/sections/needs" not in page
+    assert f'href="{base(customer, version)}/items/barriers" aria-describedby="plan-sections-2-status"' in page
+    assert page.count('id="plan-sections-') == page.count('<li class="govuk-task-list__item')
+
+
 def test_rules_block_sending_and_list_each_broken_rule_with_a_link(client, started):
     customer, plan, version = started
     url = base(customer, version)

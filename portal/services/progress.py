@@ -73,9 +73,11 @@ def progress_of(version):
     return {(row.item_kind, row.item_key): row for row in rows}
 
 
-def lines(version):
-    """Progress on this version's items, in date order, for pages and documents."""
-    found = progress_of(version)
+def lines(version, found=None):
+    """Progress on this version's items, in date order, for pages and documents. `found`: progress_of(version),
+    when the caller has it."""
+    if found is None:
+        found = progress_of(version)
     out = []
     for kind, relationship in KINDS.items():
         for item in getattr(version, relationship):

@@ -115,9 +115,11 @@ class Clock:
 def transitional_clock(plan, today):
     """R-WC-1 / IFS 19-20: two years (the programme's transitional weeks) from the transitional strand's own
     start; a warning from three months before. None unless the customer is on the transitional strand."""
-    now_on = current(plan)
     weeks = plan.programme.transitional_weeks
-    if now_on is None or now_on.strand != "transitional" or not weeks:
+    if not weeks:  # no strands: nothing to read
+        return None
+    now_on = current(plan)
+    if now_on is None or now_on.strand != "transitional":
         return None
     ends_on = now_on.started_on + timedelta(weeks=weeks)
     warn_from = ends_on - timedelta(weeks=WARNING_WEEKS)

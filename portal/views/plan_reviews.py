@@ -22,10 +22,13 @@ def _plan_or_404(customer, plan_id):
     return plan
 
 
-def _may_record(plan, customer):
+def _may_record(plan, customer, referrals=None):
+    """`referrals`: the user's referrals in scope for the customer, when the caller has read them."""
+    if referrals is None:
+        referrals = scope.referrals_in_scope(current_user, customer)
     return any(r.programme_id == plan.programme_id and r.status.is_open
                and r.organisation_id == current_user.organisation_id
-               for r in scope.referrals_in_scope(current_user, customer)) and not current_user.is_subcontractor_staff
+               for r in referrals) and not current_user.is_subcontractor_staff
 
 
 def _uk_today():

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import data_access, scope
 from portal.extensions import db
-from portal.models import Plan, PlanVersion, Referral, ReferralStatus, SupportItem, VersionStatus
+from portal.models import Plan, PlanVersion, ReferralStatus, Signature, SupportItem, VersionStatus
 from portal.permissions import Permission, requires
 from portal.plan_forms import ITEM_FORMS, SECTION_FORMS, YES_NO_FIELDS, LockForm, ReasonForm
 from portal.services import plain_words, plan_rules, plans, strands
@@ -36,28 +36,45 @@ def visible_versions(user, customer, plan):
     return [v for v in plan.versions if v.organisation_id == organisation_id and v.status.was_agreed]
 
 
+def version_visible(user, customer, version, referrals=None):
+    """`version in visible_versions(...)`, decided for the one version without loading the plan's others
+    (issue 18). `referrals`: the user's referrals in scope for the customer, when the caller has them."""
+    if not user.role.is_provider:
+        return True
+    if referrals is None:
+        referrals = scope.referrals_in_scope(user, customer)
+    programme_id = version.plan.programme_id
+    if any(r.status.is_open and r.programme_id == programme_id for r in referrals):
+        return True
+    organisation_id = user.organisation.prime_id if user.is_subcontractor_staff else user.organisation_id
+    return version.organisation_id == organisation_id and version.status.was_agreed
+
+
 # What the version page shows, in one statement each rather than a lazy load per row (issue 18).
+# The version's referral is not among them: it is one of the referrals in scope the page has read already
+# (the session's identity map answers it), and its programme is the plan's. The support items come with
+# the objectives each helps with, joined: one statement for both.
 VERSION_PAGE_LOADS = (
     joinedload(PlanVersion.plan).joinedload(Plan.programme),
-    joinedload(PlanVersion.referral).joinedload(Referral.programme),
-    selectinload(PlanVersion.support_items).selectinload(SupportItem.objectives),
+    selectinload(PlanVersion.support_items).joinedload(SupportItem.objectives),
 )
 
 
-def version_or_404(customer, version_id, options=()):
+def version_or_404(customer, version_id, options=(), referrals=None):
     version = db.session.get(PlanVersion, version_id, options=options)
     if version is None or version.plan.customer_id != customer.id:
         abort(404)
-    if version not in visible_versions(current_user, customer, version.plan):
+    if not version_visible(current_user, customer, version, referrals):
         abort(404)
     return version
 
 
-def _may_edit(version):
+def _may_edit(version, user=None):
     """Only the provider holding the open referral edits, and only a draft."""
+    user = user or current_user
     referral = version.referral
-    return (version.is_editable and current_user.role.is_provider and not current_user.is_subcontractor_staff
-            and version.organisation_id == current_user.organisation_id
+    return (version.is_editable and user.role.is_provider and not user.is_subcontractor_staff
+            and version.organisation_id == user.organisation_id
             and referral is not None and referral.status.is_open)
 
 
@@ -130,38 +147,50 @@ def _task_sections(version):
     return sections
 
 
-def _progress_view(customer, version):
+def _progress_view(customer, version, user, referrals):
     """R-ISP-11: progress beside the agreed plan, and whether this user may record it."""
     from portal.services import progress
     from portal.views.plan_reviews import _may_record, _uk_today
 
     if not version.status.was_agreed:
         return {}
-    may_record = (version.status == VersionStatus.AGREED and current_user.role.is_provider
-                  and version.organisation_id == current_user.organisation_id
-                  and _may_record(version.plan, customer))
+    may_record = (version.status == VersionStatus.AGREED and user.role.is_provider
+                  and version.organisation_id == user.organisation_id
+                  and _may_record(version.plan, customer, referrals))
     done = progress.progress_of(version)
-    return {"progress_lines": progress.lines(version), "today": _uk_today(), "may_record_progress": may_record,
+    return {"progress_lines": progress.lines(version, done), "today": _uk_today(), "may_record_progress": may_record,
             "done_keys": set(done)}
+
+
+# What the version page shows besides the plan's own content (issue 18).
+VERSION_PAGE_EXTRA_LOADS = (
+    joinedload(PlanVersion.signatures).joinedload(Signature.party),  # a few rows: joined, not a statement more
+)
 
 
 @bp.route("/<int:version_id>")
 @requires(Permission.VIEW_PLAN)
 def version(customer_id, version_id):
-    customer = scope.customer_or_404(current_user, customer_id)
-    version = version_or_404(customer, version_id, VERSION_PAGE_LOADS)
+    user = current_user._get_current_object()  # once, not a proxy lookup per use (issue 18)
+    # A provider's referrals decide what it may see and record: read once, with the customer.
+    customer, referrals = scope.customer_and_referrals_or_404(user, customer_id)
+    version = version_or_404(customer, version_id, VERSION_PAGE_LOADS + VERSION_PAGE_EXTRA_LOADS, referrals)
+    draft = version.is_editable
     # The rules ran when the version left draft (send_for_signature refuses a plan that breaks one) and
     # its content cannot change since: only a draft is checked on every view (issue 18).
-    problems = plans.check(version) if version.is_editable else []
-    show_problems = request.args.get("check") == "1" and version.is_editable
+    problems = plans.check(version) if draft else []
+    show_problems = request.args.get("check") == "1" and draft
+    # The task list, and so the sections' statuses, is a draft's only.
+    statuses = _section_statuses(version, problems, show_problems) if draft else {}
     return render_template(
-        "views/plans/version.html", customer=customer, customer_name=customer_name(customer), version=version,
-        problems=problems, show_problems=show_problems, statuses=_section_statuses(version, problems, show_problems),
+        "views/plans/version.html", customer=customer, version=version,
+        customer_name=data_access.visible_name(user, customer.id, referrals, customer.reference),
+        problems=problems, show_problems=show_problems, statuses=statuses,
         optional=OPTIONAL_SECTIONS,
-        sections=_task_sections(version), titles=plans.SECTION_TITLES, may_edit=_may_edit(version),
+        sections=_task_sections(version), titles=plans.SECTION_TITLES, may_edit=_may_edit(version, user),
         unsigned=plans.unsigned_parties(version) if version.status == VersionStatus.AWAITING_SIGNATURES else [],
-        lock_form=LockForm(lock_version=version.lock_version), labels=plan_rules, weeks_left=_weeks_left(version),
-        has_strands=strands.has_strands(version.plan.programme), **_progress_view(customer, version),
+        weeks_left=_weeks_left(version),
+        has_strands=strands.has_strands(version.plan.programme), **_progress_view(customer, version, user, referrals),
     )
 
 
