@@ -64,6 +64,9 @@ def load_config(instance_path):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # The cookie only carries the session's token; its life is the absolute limit, checked on the
+        # server with the idle one. Re-signing it on every response only cost time (issue 18).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
         # CSRF tokens live as long as the session: a long plan edit must not fail on submit.

@@ -43,7 +43,9 @@ def sign_in(user):
 
 
 _SESSION_USER = (
-    select(UserSession, User, select(PolicyVersion.version).where(PolicyVersion.id == 1).scalar_subquery())
+    # The session's own facts as plain columns: only the user is an object the request goes on to use.
+    select(UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.ended_at, User,
+           select(PolicyVersion.version).where(PolicyVersion.id == 1).scalar_subquery())
     .join(User, User.id == UserSession.user_id)
     .options(joinedload(User.organisation))
     .where(UserSession.token_hash == bindparam("token_hash"))
@@ -59,29 +61,29 @@ def load_user_for_token(token):
     row = db.session.execute(_SESSION_USER, {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
-    user_session, user, policy_version = row
+    session_id, created_at, last_seen_at, ended_at, user, policy_version = row
     g.policy_version = policy_version
     now = utcnow()
     config = current_app.config
-    if user_session.ended_at is not None or not user.is_enabled:
+    if ended_at is not None or not user.is_enabled:
         return None
-    if now - user_session.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
-        _end(user_session, "idle timeout", now)
+    if now - last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
+        _end(session_id, "idle timeout", now)
         return None
-    if now - user_session.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
-        _end(user_session, "absolute timeout", now)
+    if now - created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
+        _end(session_id, "absolute timeout", now)
         return None
-    if now - user_session.last_seen_at > LAST_SEEN_GRANULARITY:
-        user_session.last_seen_at = now
+    if now - last_seen_at > LAST_SEEN_GRANULARITY:
+        db.session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
         db.session.commit()
     user.session_token = token
-    user.session_started_at = user_session.created_at
+    user.session_started_at = created_at
     return user
 
 
-def _end(user_session, reason, now):
-    user_session.ended_at = now
-    user_session.ended_reason = reason
+def _end(session_id, reason, now):
+    db.session.execute(update(UserSession).where(UserSession.id == session_id)
+                       .values(ended_at=now, ended_reason=reason))
     db.session.commit()
 
 
