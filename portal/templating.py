@@ -36,7 +36,21 @@ def _getattr(environment, obj, attribute):
     return type(environment).getattr(environment, obj, attribute)
 
 
+def _get_template(environment, name, parent=None, globals=None):
+    """Jinja's, with a plain dict in front of its locked LRU cache when templates are not reloaded: a page
+    asks for some forty templates (every `{% from %}` of every macro file)."""
+    if globals is None and not environment.auto_reload and isinstance(name, str):
+        loaded = environment.portal_templates.get((name, parent))
+        if loaded is None:
+            loaded = environment.portal_templates[(name, parent)] = type(environment).get_template(
+                environment, name, parent)
+        return loaded
+    return type(environment).get_template(environment, name, parent, globals)
+
+
 def register(app):
     environment = app.jinja_env
     environment.template_class = PortalTemplate
     environment.getattr = _getattr.__get__(environment)
+    environment.portal_templates = {}
+    environment.get_template = _get_template.__get__(environment)
