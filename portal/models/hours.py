@@ -158,10 +158,15 @@ class HoursAmendment(db.Model):
 
     @property
     def earlier(self):
-        facts = json.loads(self.before)
-        facts["on"] = date.fromisoformat(facts["on"])
-        facts["activity_label"] = Activity(facts["activity"]).label
-        return facts
+        return earlier_figures(self.before)
+
+
+def earlier_figures(before):
+    """An amendment's `before` JSON as the figures the week page shows."""
+    facts = json.loads(before)
+    facts["on"] = date.fromisoformat(facts["on"])
+    facts["activity_label"] = Activity(facts["activity"]).label
+    return facts
 
 
 class InWorkJob(db.Model):

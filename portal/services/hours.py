@@ -4,12 +4,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, null, select, union_all
 
 from portal import audit, data_access, locks
 from portal.extensions import db
-from portal.models import HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Objective, PlanVersion, Referral, Source
-from portal.models.plan import AGREED_STATUSES, Plan
+from portal.models import (
+    Activity, HoursAmendment, HoursEntry, InWorkJob, InWorkWeek, Objective, Organisation, PlanVersion, Referral, Source,
+    SupportItem, User,
+)
+from portal.models.hours import earlier_figures
+from portal.models.plan import AGREED_STATUSES, Plan, support_item_objective
 from portal.services import hours_rules as rules
 from portal.services import outcomes
 
@@ -59,15 +63,82 @@ def objectives_in_force(referral, on):
     return {o.id for v in versions for o in v.objectives}
 
 
+# The agreed versions of a customer's plans with their objectives, as plain rows (issue 18: one statement,
+# built once, instead of the versions and then each version's objectives as entities).
+_VERSION_OBJECTIVES = (
+    select(PlanVersion.id, PlanVersion.number, PlanVersion.agreed_at, PlanVersion.superseded_at, Objective.id,
+           Objective.what)
+    .join(Plan, PlanVersion.plan_id == Plan.id)
+    .outerjoin(Objective, Objective.version_id == PlanVersion.id)
+    .where(Plan.customer_id == bindparam("customer_id"), PlanVersion.agreed_at.is_not(None),
+           PlanVersion.status.in_(AGREED_STATUSES))
+    .order_by(PlanVersion.number, PlanVersion.id, Objective.position, Objective.id)
+)
+
+
 def objective_choices(referral, monday):
     """Objectives a week's entries may serve: those of every plan version in force during the week."""
-    versions = sorted(versions_in_force(referral, monday, monday + timedelta(days=6)), key=lambda v: v.number)
-    many = len(versions) > 1
-    return [(o.id, f"{o.what}" + (f" (plan version {v.number})" if many else "")) for v in versions for o in v.objectives]
+    last_day = monday + timedelta(days=6)
+    rows = [row for row in db.session.execute(_VERSION_OBJECTIVES, {"customer_id": referral.customer_id})
+            if _uk_date(row[2]) <= last_day and (row[3] is None or _uk_date(row[3]) > monday)]
+    many = len({row[0] for row in rows}) > 1
+    return [(objective_id, f"{what}" + (f" (plan version {number})" if many else ""))
+            for _version_id, number, _agreed, _superseded, objective_id, what in rows if objective_id is not None]
 
 
 def live_entries():
     return HoursEntry.removed_at.is_(None)
+
+
+# A week's entries (removed ones too, for their amendments), each with its objective's words, the name of the
+# organisation that entered it and its amendments: the whole table of the week page in one statement of plain
+# rows (issue 18), an entry repeated once per amendment.
+_WEEK_ROWS = (
+    select(HoursEntry.id, HoursEntry.on, HoursEntry.activity, HoursEntry.mode, HoursEntry.source,
+           HoursEntry.source_name, HoursEntry.description, HoursEntry.quarters, HoursEntry.entered_by_organisation_id,
+           HoursEntry.removed_at, Objective.what.label("objective_what"), Organisation.name.label("organisation_name"),
+           HoursAmendment.id.label("amendment_id"), HoursAmendment.kind, HoursAmendment.reason, HoursAmendment.before,
+           HoursAmendment.changed_at, User.name.label("changed_by_name"))
+    .join(Organisation, HoursEntry.entered_by_organisation_id == Organisation.id)
+    .outerjoin(Objective, HoursEntry.objective_id == Objective.id)
+    .outerjoin(HoursAmendment, HoursAmendment.entry_id == HoursEntry.id)
+    .outerjoin(User, HoursAmendment.changed_by_id == User.id)
+    .where(HoursEntry.referral_id == bindparam("referral_id"), HoursEntry.week_start == bindparam("monday"))
+    .order_by(HoursEntry.on, HoursEntry.id)
+)
+
+
+@dataclass
+class WeekTable:
+    entries: list  # the live entries, by day then as entered
+    by_day: list  # (day, its entries, its quarters) for the days with entries, in order
+    day_totals: dict  # {day: quarters}
+    amendments: list  # earlier figures of the week's entries, oldest first
+
+
+def week_table(referral, monday):
+    """What the week page shows of a week. The day totals are summed from the week's rows, which the page
+    loads anyway (an aggregate query would read the same rows again)."""
+    entries, amendments, seen = [], [], set()
+    for row in db.session.execute(_WEEK_ROWS, {"referral_id": referral.id, "monday": monday}):
+        if row.id not in seen:
+            seen.add(row.id)
+            if row.removed_at is None:
+                entries.append(row)
+        if row.amendment_id is not None:
+            amendments.append({"id": row.amendment_id, "kind": row.kind, "reason": row.reason,
+                               "changed_at": row.changed_at, "changed_by_name": row.changed_by_name,
+                               "earlier": earlier_figures(row.before)})
+    amendments.sort(key=lambda a: (a["changed_at"], a["id"]))
+    by_day, day_totals = [], {}
+    for entry in entries:  # in day order
+        if entry.on not in day_totals:
+            by_day.append((entry.on, []))
+            day_totals[entry.on] = 0
+        by_day[-1][1].append(entry)
+        day_totals[entry.on] += entry.quarters
+    return WeekTable(entries=entries, by_day=[(day, day_entries, day_totals[day]) for day, day_entries in by_day],
+                     day_totals=day_totals, amendments=amendments)
 
 
 def week_entries(referral, monday):
@@ -75,22 +146,6 @@ def week_entries(referral, monday):
         select(HoursEntry).where(HoursEntry.referral_id == referral.id, HoursEntry.week_start == monday, live_entries())
         .order_by(HoursEntry.on, HoursEntry.id)
     ).all()
-
-
-def removed_entries(referral, monday):
-    return db.session.scalars(
-        select(HoursEntry).where(HoursEntry.referral_id == referral.id, HoursEntry.week_start == monday,
-                                 HoursEntry.removed_at.is_not(None)).order_by(HoursEntry.on, HoursEntry.id)
-    ).all()
-
-
-def day_totals(referral, monday):
-    rows = db.session.execute(
-        select(HoursEntry.on, func.sum(HoursEntry.quarters))
-        .where(HoursEntry.referral_id == referral.id, HoursEntry.week_start == monday, live_entries())
-        .group_by(HoursEntry.on)
-    ).all()
-    return {on: int(total) for on, total in rows}
 
 
 def _quarters_else(referral, *, on=None, monday=None, leaving_out=None):
@@ -281,14 +336,6 @@ def week_summaries(referral, today):
     return [weeks[m] for m in sorted(weeks, reverse=True)]
 
 
-def amendments_for_week(referral, monday):
-    return db.session.scalars(
-        select(HoursAmendment).join(HoursEntry, HoursAmendment.entry_id == HoursEntry.id)
-        .where(HoursEntry.referral_id == referral.id, HoursEntry.week_start == monday)
-        .order_by(HoursAmendment.changed_at)
-    ).all()
-
-
 def small_employer_payment(referral, today):
     """R-HRS-6 for the customer's latest job, or None if no job is recorded."""
     job = db.session.scalars(select(InWorkJob).where(InWorkJob.referral_id == referral.id)
@@ -342,45 +389,72 @@ def record_worked_week(job, *, by, monday, quarters, reason, today):
     return week
 
 
+_YEAR, _MONTH = func.extract("year", HoursEntry.on), func.extract("month", HoursEntry.on)
+_LIVE_OF_REFERRAL = (HoursEntry.referral_id == bindparam("referral_id"), HoursEntry.removed_at.is_(None))
+# The three tables of the summary in one statement (issue 18): quarters by month and source (kind 0), by
+# activity (1) and by objective key (2), told apart by `kind`.
+_SUMMARY_TOTALS = union_all(
+    select(literal_column("0").label("kind"), cast(_YEAR, Integer).label("y"), cast(_MONTH, Integer).label("m"),
+           cast(HoursEntry.source, String).label("what"), func.sum(HoursEntry.quarters).label("quarters"))
+    .where(*_LIVE_OF_REFERRAL).group_by(_YEAR, _MONTH, HoursEntry.source),
+    select(literal_column("1"), null(), null(), cast(HoursEntry.activity, String), func.sum(HoursEntry.quarters))
+    .where(*_LIVE_OF_REFERRAL).group_by(HoursEntry.activity),
+    select(literal_column("2"), null(), null(), Objective.key, func.sum(HoursEntry.quarters))
+    .join(Objective, HoursEntry.objective_id == Objective.id)
+    .where(*_LIVE_OF_REFERRAL).group_by(Objective.key),
+)
+# The objectives of the newest agreed version of the customer's plan (every agreed version has been in
+# force at some time), each with the planned hours of the support items that serve it.
+_NEWEST_AGREED_VERSION = (
+    select(PlanVersion.id).join(Plan, PlanVersion.plan_id == Plan.id)
+    .where(Plan.customer_id == bindparam("customer_id"), PlanVersion.agreed_at.is_not(None),
+           PlanVersion.status.in_(AGREED_STATUSES))
+    .order_by(PlanVersion.number.desc(), PlanVersion.id).limit(1).scalar_subquery()
+)
+# Read from the support items of the version (the link table is keyed by support item first).
+_PLANNED_HOURS = (
+    select(support_item_objective.c.objective_id, func.sum(SupportItem.planned_hours).label("planned"))
+    .join(support_item_objective, support_item_objective.c.support_item_id == SupportItem.id)
+    .where(SupportItem.version_id == _NEWEST_AGREED_VERSION)
+    .group_by(support_item_objective.c.objective_id)
+    .subquery()
+)
+_PLANNED_BY_OBJECTIVE = (
+    select(Objective.what, Objective.key, _PLANNED_HOURS.c.planned)
+    .outerjoin(_PLANNED_HOURS, _PLANNED_HOURS.c.objective_id == Objective.id)
+    .where(Objective.version_id == _NEWEST_AGREED_VERSION)
+    .order_by(Objective.position, Objective.id)
+)
+
+
 def summary(referral):
     """Hours by month and source, by activity, and by objective beside the plan's planned hours."""
-    year, month = func.extract("year", HoursEntry.on), func.extract("month", HoursEntry.on)
-    by_month = {}
-    for y, m, source, total in db.session.execute(
-            select(year, month, HoursEntry.source, func.sum(HoursEntry.quarters))
-            .where(HoursEntry.referral_id == referral.id, live_entries())
-            .group_by(year, month, HoursEntry.source)).all():
-        row = by_month.setdefault((int(y), int(m)), {"total": 0, "by_source": {}})
-        row["total"] += int(total)
-        row["by_source"][source] = int(total)
-    by_activity = db.session.execute(
-        select(HoursEntry.activity, func.sum(HoursEntry.quarters))
-        .where(HoursEntry.referral_id == referral.id, live_entries())
-        .group_by(HoursEntry.activity).order_by(func.sum(HoursEntry.quarters).desc())).all()
-    actual_by_key = dict(db.session.execute(
-        select(Objective.key, func.sum(HoursEntry.quarters))
-        .join(Objective, HoursEntry.objective_id == Objective.id)
-        .where(HoursEntry.referral_id == referral.id, live_entries())
-        .group_by(Objective.key)).all())
+    by_month, by_activity, actual_by_key = {}, [], {}
+    for kind, y, m, what, total in db.session.execute(_SUMMARY_TOTALS, {"referral_id": referral.id}):
+        if kind == 0:
+            row = by_month.setdefault((int(y), int(m)), {"total": 0, "by_source": {}})
+            row["total"] += int(total)
+            row["by_source"][Source(what)] = int(total)
+        elif kind == 1:
+            by_activity.append((Activity(what), int(total)))
+        else:
+            actual_by_key[what] = int(total)
+    order = {activity: i for i, activity in enumerate(Activity)}
+    by_activity.sort(key=lambda pair: (-pair[1], order[pair[0]]))  # most hours first; ties in the form's order
+    for row in by_month.values():
+        row["cells"] = [row["by_source"].get(source) for source in Source]  # the table's columns, in order
     return {
         "by_month": [(date(y, m, 1), by_month[(y, m)]) for y, m in sorted(by_month, reverse=True)],
-        "by_activity": [(activity, int(total)) for activity, total in by_activity],
+        "by_activity": by_activity,
         "by_objective": _planned_against_actual(referral, actual_by_key),
     }
 
 
 def _planned_against_actual(referral, actual_by_key):
     """Objectives of the newest agreed version. A support item serving two objectives counts for both."""
-    versions = versions_in_force(referral, date.min, date.max)
-    if not versions:
-        return []
-    current = max(versions, key=lambda v: v.number)
-    rows = []
-    for objective in current.objectives:
-        planned = sum((item.planned_hours or 0) for item in current.support_items if objective in item.objectives)
-        rows.append({"objective": objective, "planned_quarters": int(planned * 4) if planned else None,
-                     "actual_quarters": int(actual_by_key.get(objective.key, 0))})
-    return rows
+    return [{"what": what, "planned_quarters": int(planned * 4) if planned else None,
+             "actual_quarters": int(actual_by_key.get(key, 0))}
+            for what, key, planned in db.session.execute(_PLANNED_BY_OBJECTIVE, {"customer_id": referral.customer_id})]
 
 
 def entries_between(referral_ids, first_day, last_day, limit):

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, data_access, scope
+from portal import audit, data_access, hours_form_html, scope
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.csv_export import csv_response
@@ -156,18 +156,21 @@ def _save(form, referral, action):
 
 
 def _render_week(referral, monday, form, esa=None, status=200):
-    entries = hours.week_entries(referral, monday)
-    totals = hours.day_totals(referral, monday)
+    user = current_user._get_current_object()  # once, not a proxy lookup per entry
+    table = hours.week_table(referral, monday)
+    today = _today()
     return render_template(
         "views/hours/week.html", referral=referral, customer_name=_name(referral), monday=monday,
-        days=hours_rules.week_days(monday), entries=entries, day_totals=totals,
-        changeable={e.id for e in entries if hours.may_change(e, current_user)}, week_total=sum(totals.values()),
-        day_totals_json=json.dumps({day.isoformat(): quarters for day, quarters in totals.items()}),
-        previous=monday - timedelta(days=7), next=monday + timedelta(days=7), today=_today(), form=form,
-        esa=esa, amendments=hours.amendments_for_week(referral, monday),
-        removed=hours.removed_entries(referral, monday), copy_form=ConfirmForm(),
-        past_week=monday < hours_rules.week_start(_today()),
-        may_record=has_permission(current_user, Permission.RECORD_HOURS) and referral.status.is_open,
+        entries=table.entries, by_day=table.by_day,
+        changeable={e.id for e in table.entries if hours.may_change(e, user)},
+        week_total=sum(table.day_totals.values()),
+        day_totals_json=json.dumps({day.isoformat(): quarters for day, quarters in table.day_totals.items()}),
+        previous=monday - timedelta(days=7), next=monday + timedelta(days=7), today=today, form=form,
+        esa=esa, amendments=table.amendments, copy_form=ConfirmForm(), fields=hours_form_html,
+        # The change and remove links of each entry: this prefix and "<id>/change" (one url_for, not two an entry).
+        entries_url=url_for("hours.index", customer_id=referral.customer_id, referral_id=referral.id) + "entries/",
+        past_week=monday < hours_rules.week_start(today),
+        may_record=has_permission(user, Permission.RECORD_HOURS) and referral.status.is_open,
     ), status
 
 
@@ -227,7 +230,7 @@ def change(customer_id, referral_id, entry_id):
             return redirect(url_for("hours.week", customer_id=customer_id, referral_id=referral_id,
                                     week=entry.week_start.isoformat()))
     return render_template("views/hours/change.html", referral=referral, customer_name=_name(referral), entry=entry,
-                           form=form, esa=esa,
+                           form=form, esa=esa, fields=hours_form_html,
                            past_week=hours.is_past_week(entry, today)), status
 
 
@@ -260,7 +263,7 @@ def summary(customer_id, referral_id):
     form = HoursRangeForm(formdata=None)
     form.first_day.data, form.last_day.data = referral.started_on, _today()
     return render_template("views/hours/summary.html", referral=referral, customer_name=_name(referral),
-                           summary=hours.summary(referral), sources=Source, range_form=form)
+                           summary=hours.summary(referral), sources=Source, range_form=form, fields=hours_form_html)
 
 
 @bp.route("/export.csv")
@@ -271,7 +274,8 @@ def export(customer_id, referral_id):
     form = HoursRangeForm(formdata=request.args)
     if not form.validate():
         return render_template("views/hours/summary.html", referral=referral, customer_name=_name(referral),
-                               summary=hours.summary(referral), sources=Source, range_form=form, form=form), 400
+                               summary=hours.summary(referral), sources=Source, range_form=form, form=form,
+                               fields=hours_form_html), 400
     name = _name(referral)
     entries = hours.entries_between([referral.id], form.first_day.data, form.last_day.data,
                                     limit=current_app.config["EXPORT_LIMIT"])
