@@ -1,11 +1,11 @@
 """The customer's copy of their plan (R-SIGN-2): how it was given, and whether the current one has been."""
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 
 from portal import audit, mail
 from portal.customer_words import FORMATS, LANGUAGES, words
 from portal.documents import service as documents
 from portal.extensions import db
-from portal.models import CopyMethod, CustomerCopy, VersionStatus
+from portal.models import CopyMethod, CustomerCopy, Plan, PlanVersion, Programme, VersionStatus
 
 
 class CopyError(Exception):
@@ -19,14 +19,29 @@ def copies_of(version):
                               .order_by(CustomerCopy.given_on.desc(), CustomerCopy.id.desc())).all()
 
 
-def current_copy_given(plan):
-    """(the agreed version, its newest copy or None); (None, None) when nothing is agreed yet."""
-    agreed = [v for v in plan.versions if v.status == VersionStatus.AGREED]
-    if not agreed:
-        return None, None
-    version = agreed[-1]
-    copies = copies_of(version)
-    return version, (copies[0] if copies else None)
+# Each plan's agreed versions with their copies, the newest of each first: one statement for all the
+# customer's plans, built once (issue 18).
+_AGREED_WITH_COPIES = (
+    select(Plan.id.label("plan_id"), Programme.name.label("programme"), PlanVersion.id.label("version_id"),
+           PlanVersion.number, PlanVersion.organisation_id, CustomerCopy.id.label("copy_id"),
+           CustomerCopy.given_on, CustomerCopy.method)
+    .join(Programme, Programme.id == Plan.programme_id)
+    .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.status == VersionStatus.AGREED))
+    .outerjoin(CustomerCopy, CustomerCopy.version_id == PlanVersion.id)
+    .where(Plan.customer_id == bindparam("customer_id"))
+    .order_by(Plan.created_at, Plan.id, PlanVersion.number.desc(), CustomerCopy.given_on.desc(),
+              CustomerCopy.id.desc())
+)
+
+
+def current_copies(customer_id):
+    """For each of the customer's plans with an agreed version, oldest plan first: a row with the plan's
+    programme, the agreed version (version_id, number, organisation_id) and its newest copy (copy_id,
+    given_on, method; copy_id None when the customer has not been given one)."""
+    current = {}
+    for row in db.session.execute(_AGREED_WITH_COPIES, {"customer_id": customer_id}):
+        current.setdefault(row.plan_id, row)
+    return list(current.values())
 
 
 def record_copy(version, *, method, document_format, lang, given_on, today, by, email=None, note=None):

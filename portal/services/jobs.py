@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 
 from portal import audit, data_access, locks
 from portal.extensions import db
-from portal.models import InWorkJob, MinimumWageRate
+from portal.models import InWorkJob, JobOutcome, MinimumWageRate
 from portal.services import hours_rules, outcomes
 from portal.services import job_rules as rules
 
@@ -124,6 +124,37 @@ def jobs_for(referral_ids):
                                   .order_by(InWorkJob.started_on.desc(), InWorkJob.id.desc())):
         found[job.referral_id].append(job)
     return found
+
+
+# Jobs with their stored outcome events, as plain rows, built once (issue 18). Every event is derived from a
+# job of its own referral (`outcomes.derived_events_query`), so the outer join finds them all.
+_JOB_COLUMNS = (InWorkJob.id, InWorkJob.referral_id, InWorkJob.employer_name, InWorkJob.employer_staff,
+                InWorkJob.job_title, InWorkJob.started_on, InWorkJob.ended_on, InWorkJob.end_reason,
+                InWorkJob.contracted_quarters, InWorkJob.hourly_pay_pence, InWorkJob.supported,
+                InWorkJob.unsupported_from)
+_JOBS_WITH_EVENTS = (
+    select(*_JOB_COLUMNS, JobOutcome.kind.label("event_kind"), JobOutcome.occurred_on.label("event_on"))
+    .outerjoin(JobOutcome, and_(JobOutcome.job_id == InWorkJob.id, JobOutcome.referral_id == InWorkJob.referral_id))
+    .where(InWorkJob.referral_id.in_(bindparam("referral_ids", expanding=True)))
+    .order_by(InWorkJob.started_on.desc(), InWorkJob.id.desc())
+)
+
+
+def jobs_and_events_for(referral_ids):
+    """({referral id: [jobs, newest start first]}, {referral id: [outcome events by date]}) in one statement:
+    for a page that only shows them (each job a read-only row with the job's columns)."""
+    referral_ids = list(referral_ids)
+    if not referral_ids:
+        return {}, {}
+    found = {referral_id: [] for referral_id in referral_ids}
+    seen, events = set(), []
+    for row in db.session.execute(_JOBS_WITH_EVENTS, {"referral_ids": referral_ids}):
+        if row.id not in seen:
+            seen.add(row.id)
+            found[row.referral_id].append(row)
+        if row.event_kind is not None:
+            events.append((row.referral_id, row.id, row.event_kind, row.event_on))
+    return found, outcomes.events_by_referral(referral_ids, events)
 
 
 def rates():

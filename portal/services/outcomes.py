@@ -177,8 +177,15 @@ def events_for_referrals(referral_ids):
     if not found:
         return found
     rows = db.session.execute(outcome_events_query().where(JobOutcome.referral_id.in_(list(found)))).all()
-    for row in sorted(rows, key=lambda r: (_as_date(r.occurred_on), _ORDER[r.kind], r.job_id)):
-        found[row.referral_id].append(OutcomeEvent(row.referral_id, row.job_id, row.kind, _as_date(row.occurred_on)))
+    return events_by_referral(found, rows)
+
+
+def events_by_referral(referral_ids, rows):
+    """{referral id: [events by date]} from (referral_id, job_id, kind, occurred_on) rows."""
+    found = {referral_id: [] for referral_id in referral_ids}
+    for referral_id, job_id, kind, occurred_on in sorted(
+            rows, key=lambda r: (_as_date(r[3]), _ORDER[r[2]], r[1])):
+        found[referral_id].append(OutcomeEvent(referral_id, job_id, kind, _as_date(occurred_on)))
     return found
 
 

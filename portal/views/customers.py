@@ -5,17 +5,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 
 from portal import audit, data_access, scope
 from portal.extensions import db
 from portal.forms import ConfirmForm, EndingForm, StartForm, StatusChangeForm, TransferForm
 from portal.hours_forms import CircumstanceForm
-from portal.models import Cohort, Referral, ReferralStatus, User
+from portal.models import Cohort, Referral, ReferralStatus, ReferralTransition, User
 from portal.permissions import Permission, has_permission, requires
 from portal.services import caseload as caseload_service
-from portal.services import cohorts, copies, exit_reasons, jobs, organisations, outcomes, plans, referrals
+from portal.services import cohorts, copies, exit_reasons, jobs, organisations, referrals
 from portal.views.helpers import add_error
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -30,26 +30,44 @@ ACTIONS = {
 
 
 # What the customer page shows of each referral, with the referrals rather than a lazy load each (issue 18).
-REFERRAL_PAGE_LOADS = (joinedload(Referral.programme), joinedload(Referral.adviser), joinedload(Referral.referred_by),
-                       selectinload(Referral.transitions))
+# Of the adviser and of who recorded each change the page shows the name only.
+REFERRAL_PAGE_LOADS = (joinedload(Referral.programme), joinedload(Referral.adviser).load_only(User.name),
+                       joinedload(Referral.transitions).joinedload(ReferralTransition.recorded_by).load_only(User.name))
+
+# The links to record a status change that a referral in each status offers, worked out once.
+_ACTION_LINKS = {
+    status: [(action, text) for action, text in (("start", "Record start"), ("complete", "Record completion"),
+                                                 ("exit", "Record early exit"))
+             if ACTIONS[action][0] in referrals.TRANSITIONS.get(status, ())]
+    for status in ReferralStatus
+}
+
+# What the page offers by permission, asked once a page rather than once a referral (issue 18).
+_PAGE_PERMISSIONS = (Permission.VIEW_PLAN, Permission.RECORD_CONSENT, Permission.VIEW_ACCESS_LOG,
+                     Permission.EXPORT_SUBJECT_ACCESS, Permission.CHANGE_REFERRAL_STATUS, Permission.VIEW_HOURS,
+                     Permission.TRANSFER_REFERRAL, Permission.CONFIRM_ELIGIBILITY, Permission.ASSIGN_CASELOAD,
+                     Permission.ASSIGN_SUBCONTRACTOR)
 
 
 @bp.route("/<int:customer_id>")
 @requires(Permission.VIEW_CUSTOMER)
 def show(customer_id):
-    customer, customer_referrals = scope.customer_and_referrals_or_404(current_user, customer_id, REFERRAL_PAGE_LOADS)
-    programme_ids = data_access.programmes_of_referrals(current_user, customer_referrals)
-    record = data_access.visible_record(current_user, customer, programme_ids)
-    advisers = caseload_service.advisers_for(current_user) if has_permission(current_user, Permission.ASSIGN_CASELOAD) else []
-    subcontractors = (current_user.organisation.subcontractors
-                      if has_permission(current_user, Permission.ASSIGN_SUBCONTRACTOR) else [])
-    earlier, earlier_fields = data_access.earlier_referrals(current_user, customer.id, programme_ids)
-    dwp_versions = data_access.record_history(customer.id) if current_user.role.is_dwp else []
+    user = current_user._get_current_object()
+    may = {permission.value: has_permission(user, permission) for permission in _PAGE_PERMISSIONS}
+    customer, customer_referrals = scope.customer_and_referrals_or_404(user, customer_id, REFERRAL_PAGE_LOADS)
+    programme_ids = data_access.programmes_of_referrals(user, customer_referrals)
+    record = data_access.visible_record(user, customer, programme_ids)
+    advisers = caseload_service.advisers_for(user) if may["assign_caseload"] else []
+    subcontractors = user.organisation.subcontractors if may["assign_subcontractor"] else []
+    earlier, earlier_fields = data_access.earlier_referrals(user, customer.id, programme_ids)
+    dwp_versions = data_access.record_history(customer.id) if user.role.is_dwp else []
     html = render_template("views/customers/show.html", customer=customer, record=record,
-                           referrals=customer_referrals, actions=ACTIONS, transitions=referrals.TRANSITIONS,
-                           advisers=advisers, subcontractors=subcontractors, plan_copies=_plan_copies(customer),
+                           referrals=customer_referrals, action_links=_ACTION_LINKS, may=may,
+                           own_organisation_id=user.organisation_id,
+                           advisers=advisers, subcontractors=subcontractors,
+                           plan_copies=_plan_copies(user, customer) if may["view_plan"] else [],
                            earlier=earlier, earlier_fields=earlier_fields, dwp_versions=dwp_versions,
-                           **_jobs_and_outcomes(customer, customer_referrals))
+                           **_jobs_and_outcomes(user, customer, customer_referrals))
     # R-DATA-7: every view of DWP-held data is audited with the fields shown (after rendering, so the
     # commit does not expire what the page still reads).
     audit.record_and_commit("customer.viewed", customer_id=customer.id,
@@ -74,26 +92,20 @@ def subject_access(customer_id):
     return response
 
 
-def _jobs_and_outcomes(customer, customer_referrals):
-    """R-OUT-1: each referral's jobs, the minimum wage flag and the outcome events derived from them."""
-    referral_ids = [r.id for r in customer_referrals]
-    referral_jobs = jobs.jobs_for(referral_ids)
-    flags = jobs.pay_flags(current_user, customer.id, [j for js in referral_jobs.values() for j in js],
+def _jobs_and_outcomes(user, customer, customer_referrals):
+    """R-OUT-1: each started referral's jobs, the minimum wage flag and the outcome events derived from them
+    (the page shows them for a started referral only; a job is recorded after the start)."""
+    referral_jobs, events = jobs.jobs_and_events_for([r.id for r in customer_referrals if r.started_on])
+    flags = jobs.pay_flags(user, customer.id, [j for js in referral_jobs.values() for j in js],
                            datetime.now(UK).date())
-    return {"referral_jobs": referral_jobs, "pay_flags": flags, "events": outcomes.events_for_referrals(referral_ids)}
+    return {"referral_jobs": referral_jobs, "pay_flags": flags, "events": events}
 
 
-def _plan_copies(customer):
+def _plan_copies(user, customer):
     """R-SIGN-2: for each plan, its agreed version and whether the customer has been given a copy of it."""
-    if not has_permission(current_user, Permission.VIEW_PLAN):
-        return []
-    own = current_user.organisation.prime_id if current_user.is_subcontractor_staff else current_user.organisation_id
-    rows = []
-    for plan in plans.plans_for(customer.id):
-        version, copy = copies.current_copy_given(plan)
-        if version is not None and (not current_user.role.is_provider or version.organisation_id == own):
-            rows.append({"plan": plan, "version": version, "given": copy})
-    return rows
+    own = user.organisation.prime_id if user.is_subcontractor_staff else user.organisation_id
+    return [row for row in copies.current_copies(customer.id)
+            if not user.role.is_provider or row.organisation_id == own]
 
 
 def _referral_for(customer_id, referral_id):
