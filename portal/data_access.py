@@ -375,15 +375,17 @@ def visible_records(user, customers):
     return [visible_record(user, customer) for customer in customers]
 
 
-def visible_names(user, customer_ids):
-    """{customer id: name} for lists such as the caseload, where the policy shows the name."""
+def visible_names(user, customer_ids, programmes=None):
+    """{customer id: name} for lists such as the caseload, where the policy shows the name. `programmes`:
+    {customer id: programmes in scope}, when the caller has them (`programmes_of_referrals`)."""
     customer_ids = list(customer_ids)
     audiences = _audiences(user)
     if not customer_ids or not audiences:
         return {}
     accredited = bool(user.organisation and user.organisation.security_accredited)
     dwp = audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER)
-    programmes = _programmes_in_scope(user, customer_ids)
+    if programmes is None:
+        programmes = _programmes_in_scope(user, customer_ids)
     allowed = [cid for cid in customer_ids
                if _decide("name", audiences, programmes.get(cid) or ({None} if dwp else set()), accredited).access
                in (Access.FULL, Access.WITH_CONSENT) and (dwp or programmes.get(cid))]
@@ -393,6 +395,13 @@ def visible_names(user, customer_ids):
         select(DwpRecord.customer_id, DwpRecord.first_name, DwpRecord.last_name).where(DwpRecord.customer_id.in_(allowed))
     )
     return {customer_id: f"{first} {last}" for customer_id, first, last in rows}
+
+
+def visible_name(user, customer_id, referrals, default=None):
+    """`visible_names` for one customer, the programmes taken from `referrals` (the user's referrals of that
+    customer in scope, scope.customer_and_referrals_or_404) rather than read again (issue 18)."""
+    programmes = programmes_of_referrals(user, [r for r in referrals if r.customer_id == customer_id])
+    return visible_names(user, [customer_id], {customer_id: programmes}).get(customer_id, default)
 
 
 def name_search_ids(term):
@@ -584,20 +593,3 @@ def policy_matrix():
                                .order_by(PolicyRule.audience, Programme.code, PolicyRule.accredited)).all()
     return rules
 
-
-def visible_name(user, customer_id, referrals, default=None):
-    """visible_names for one customer, the programmes taken from `referrals`, the caller's referrals of
-    that customer in the user's scope (scope.customer_and_referrals_or_404), not read again (issue 18)."""
-    audiences = _audiences(user)
-    if not audiences:
-        return default
-    dwp = audience_for(user) in (Audience.INSPECTOR, Audience.REFERRAL_OFFICER)
-    programmes = programmes_of_referrals(user, [r for r in referrals if r.customer_id == customer_id])
-    if not (dwp or programmes):
-        return default
-    accredited = bool(user.organisation and user.organisation.security_accredited)
-    if _decide("name", audiences, programmes or {None}, accredited).access not in (Access.FULL, Access.WITH_CONSENT):
-        return default
-    row = db.session.execute(select(DwpRecord.first_name, DwpRecord.last_name)
-                             .where(DwpRecord.customer_id == customer_id)).first()
-    return f"{row[0]} {row[1]}" if row is not None else default

@@ -4,23 +4,23 @@ Every staff page draws it. It depends only on what the user may do, whether thei
 clubs and which page this is, so its HTML is made once per such combination in a process and reused
 (issue 18: built in the template it took a dozen permission checks and url_for calls a page).
 """
-from flask import current_app, request
+from flask import current_app, request, url_for
 from markupsafe import Markup
 
 from portal.permissions import Permission, permissions_of
 
-# (permission, endpoint, text, endpoints that mark it current: a prefix ending in "." or "*", or exact names)
+# (permission, endpoint, text, endpoints that mark it current: exact names, or a prefix ending in "*")
 ENTRIES = (
     (Permission.VIEW_CASELOAD, "queue.index", "Work queue", ("queue.index",)),
     (Permission.VIEW_CASELOAD, "caseload.index", "Caseload", ("caseload*",)),
     ("runs_cohorts", "cohorts.index", "Clubs", ("cohorts*",)),
     (Permission.VIEW_ALL_REFERRALS, "referrals.index", "Referrals", ("referrals*",)),
-    (Permission.INSPECT, "inspections.index", "Inspections", ("inspections.",)),
-    (Permission.MANAGE_INSPECTIONS, "inspections.manage", "Inspections", ("inspections.",)),
+    (Permission.INSPECT, "inspections.index", "Inspections", ("inspections.*",)),
+    (Permission.MANAGE_INSPECTIONS, "inspections.manage", "Inspections", ("inspections.*",)),
     (Permission.ANSWER_FINDINGS, "inspections.provider_findings", "Findings",
      ("inspections.provider_findings", "inspections.provider_finding")),
     (Permission.BUILD_INSPECTION_PACK, "packs.index", "Inspection packs", ("packs*",)),
-    (Permission.VIEW_MI, "mi.index", "Management information", ("mi.",)),
+    (Permission.VIEW_MI, "mi.index", "Management information", ("mi.*",)),
     (Permission.MANAGE_STAFF, "staff.index", "Staff", ("staff*",)),
     (Permission.MANAGE_ORGANISATIONS, "admin.organisations", "Organisations",
      ("admin.organisations", "admin.new_organisation", "admin.edit_organisation")),
@@ -33,14 +33,7 @@ ENTRIES = (
 
 
 def _current(endpoint, marks):
-    for mark in marks:
-        if mark.endswith("*") and endpoint.startswith(mark[:-1]):
-            return True
-        if mark.endswith(".") and endpoint.startswith(mark):
-            return True
-        if endpoint == mark:
-            return True
-    return False
+    return any(endpoint.startswith(mark[:-1]) if mark.endswith("*") else endpoint == mark for mark in marks)
 
 
 def _shown(permission, held, runs_cohorts):
@@ -61,8 +54,6 @@ def service_navigation(user):
     key = (frozenset(held), runs_cohorts, endpoint)
     html = made.get(key)
     if html is None:
-        from flask import url_for
-
         items = [{"href": url_for(target), "text": text, "active": _current(endpoint, marks)}
                  for permission, target, text, marks in ENTRIES if _shown(permission, held, runs_cohorts)]
         macro = current_app.jinja_env.get_template(

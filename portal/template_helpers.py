@@ -8,7 +8,7 @@ from wtforms import DateField
 
 from portal.customer_words import date_in, words
 from portal.navigation import service_navigation
-from portal.permissions import Permission, permissions_of
+from portal.permissions import Permission, has_permission
 from portal.services.hours_rules import hours_text
 from portal.services.job_rules import money_text
 
@@ -55,7 +55,7 @@ _PERMISSIONS = {permission.value: permission for permission in Permission}
 
 def can(permission_name):
     # Asked a dozen times a page: the user behind the proxy once, and the name looked up, not parsed.
-    return _PERMISSIONS[permission_name] in permissions_of(current_user._get_current_object())
+    return has_permission(current_user._get_current_object(), _PERMISSIONS[permission_name])
 
 
 def hours_in(value, lang="en"):

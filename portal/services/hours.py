@@ -44,15 +44,21 @@ def _uk_date(moment):
     return moment.astimezone(UK).date() if moment else None
 
 
+# The agreed versions of the customer's plans (:customer_id).
+_AGREED_OF_CUSTOMER = (Plan.customer_id == bindparam("customer_id"), PlanVersion.agreed_at.is_not(None),
+                       PlanVersion.status.in_(AGREED_STATUSES))
+_AGREED_VERSIONS = select(PlanVersion).join(Plan, PlanVersion.plan_id == Plan.id).where(*_AGREED_OF_CUSTOMER)
+
+
+def _in_force(agreed_at, superseded_at, first_day, last_day):
+    """Whether a version agreed and superseded at these moments was in force on any day of the period."""
+    return _uk_date(agreed_at) <= last_day and (superseded_at is None or _uk_date(superseded_at) > first_day)
+
+
 def versions_in_force(referral, first_day, last_day):
     """Agreed versions of the customer's plan that were in force on any day from first_day to last_day."""
-    versions = db.session.scalars(
-        select(PlanVersion).join(Plan, PlanVersion.plan_id == Plan.id)
-        .where(Plan.customer_id == referral.customer_id, PlanVersion.agreed_at.is_not(None),
-               PlanVersion.status.in_(AGREED_STATUSES))
-    ).all()
-    return [v for v in versions
-            if _uk_date(v.agreed_at) <= last_day and (v.superseded_at is None or _uk_date(v.superseded_at) > first_day)]
+    versions = db.session.scalars(_AGREED_VERSIONS, {"customer_id": referral.customer_id}).all()
+    return [v for v in versions if _in_force(v.agreed_at, v.superseded_at, first_day, last_day)]
 
 
 def objectives_in_force(referral, on):
@@ -70,8 +76,7 @@ _VERSION_OBJECTIVES = (
            Objective.what)
     .join(Plan, PlanVersion.plan_id == Plan.id)
     .outerjoin(Objective, Objective.version_id == PlanVersion.id)
-    .where(Plan.customer_id == bindparam("customer_id"), PlanVersion.agreed_at.is_not(None),
-           PlanVersion.status.in_(AGREED_STATUSES))
+    .where(*_AGREED_OF_CUSTOMER)
     .order_by(PlanVersion.number, PlanVersion.id, Objective.position, Objective.id)
 )
 
@@ -80,7 +85,7 @@ def objective_choices(referral, monday):
     """Objectives a week's entries may serve: those of every plan version in force during the week."""
     last_day = monday + timedelta(days=6)
     rows = [row for row in db.session.execute(_VERSION_OBJECTIVES, {"customer_id": referral.customer_id})
-            if _uk_date(row[2]) <= last_day and (row[3] is None or _uk_date(row[3]) > monday)]
+            if _in_force(row[2], row[3], monday, last_day)]
     many = len({row[0] for row in rows}) > 1
     return [(objective_id, f"{what}" + (f" (plan version {number})" if many else ""))
             for _version_id, number, _agreed, _superseded, objective_id, what in rows if objective_id is not None]
@@ -407,8 +412,7 @@ _SUMMARY_TOTALS = union_all(
 # force at some time), each with the planned hours of the support items that serve it.
 _NEWEST_AGREED_VERSION = (
     select(PlanVersion.id).join(Plan, PlanVersion.plan_id == Plan.id)
-    .where(Plan.customer_id == bindparam("customer_id"), PlanVersion.agreed_at.is_not(None),
-           PlanVersion.status.in_(AGREED_STATUSES))
+    .where(*_AGREED_OF_CUSTOMER)
     .order_by(PlanVersion.number.desc(), PlanVersion.id).limit(1).scalar_subquery()
 )
 # Read from the support items of the version (the link table is keyed by support item first).

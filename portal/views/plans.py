@@ -28,24 +28,28 @@ def visible_versions(user, customer, plan):
     R-CUST-1: a plan belongs to the customer and its programme. A provider with an open referral for that
     programme carries it on (after a transfer, IFS 35-37, or when the customer comes back, IFS 22); a
     plan for another programme, made at another provider, is not theirs to read."""
-    if not user.role.is_provider:
+    if _sees_every_version(user, customer, plan.programme_id):
         return list(plan.versions)
-    organisation_id = user.organisation.prime_id if user.is_subcontractor_staff else user.organisation_id
-    if any(r.status.is_open and r.programme_id == plan.programme_id for r in scope.referrals_in_scope(user, customer)):
-        return list(plan.versions)
-    return [v for v in plan.versions if v.organisation_id == organisation_id and v.status.was_agreed]
+    return [v for v in plan.versions if _agreed_by_own_organisation(user, v)]
 
 
 def version_visible(user, customer, version, referrals=None):
     """`version in visible_versions(...)`, decided for the one version without loading the plan's others
     (issue 18). `referrals`: the user's referrals in scope for the customer, when the caller has them."""
+    return (_sees_every_version(user, customer, version.plan.programme_id, referrals)
+            or _agreed_by_own_organisation(user, version))
+
+
+def _sees_every_version(user, customer, programme_id, referrals=None):
+    """DWP staff, and a provider with an open referral for the plan's programme."""
     if not user.role.is_provider:
         return True
     if referrals is None:
         referrals = scope.referrals_in_scope(user, customer)
-    programme_id = version.plan.programme_id
-    if any(r.status.is_open and r.programme_id == programme_id for r in referrals):
-        return True
+    return any(r.status.is_open and r.programme_id == programme_id for r in referrals)
+
+
+def _agreed_by_own_organisation(user, version):
     organisation_id = user.organisation.prime_id if user.is_subcontractor_staff else user.organisation_id
     return version.organisation_id == organisation_id and version.status.was_agreed
 
